@@ -1,0 +1,1 @@
+"""Grading engine for the nn_from_scratch assignment."""

@@ -1,0 +1,1 @@
+"""Reference solutions of the nn_from_scratch assignment."""
