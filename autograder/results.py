@@ -92,6 +92,8 @@ class CaseResult:
             beyond what the message chooses to show.
         weight: the case's share of the question's points, relative to its siblings.
         timed_out: True when the case failed because the student's code ran out of time.
+        detail: for the TA only (never shown to the student): what went wrong inside the
+            grader when `outcome` is ERROR.
     """
 
     question: str
@@ -100,6 +102,7 @@ class CaseResult:
     message: str = ""
     weight: float = 1.0
     timed_out: bool = False
+    detail: str = ""
 
 
 @dataclass(frozen=True)
