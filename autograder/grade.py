@@ -1,0 +1,194 @@
+"""The grading run: locate -> load -> execute -> compare -> score -> report, on every core.
+
+`grade` is what ``autograder grade`` calls. Submissions are loaded in this process, then graded
+in chunks by a pool of job processes (forked: they share the already imported pytest, numpy and
+reference). Each job process owns one sandbox `Slot` (one unprivileged uid) for its lifetime and
+runs one pytest session per chunk (`execute.grade_chunk`). Results come back as
+`SubmissionResult`s and are written by the `ReportWriter` as they arrive, so memory stays flat
+in the number of submissions. A chunk whose job process fails is retried one submission at a
+time; a submission that still cannot be graded gets a row with status ``error``: no submission
+is ever left out of the gradebook.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import GradingConfig, load_config
+from .execute import SubmissionRun, grade_chunk
+from .load import load
+from .locate import locate
+from .report import ReportWriter
+from .results import CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult
+from .sandbox import InProcessSlot, Slot, detect_isolation
+from .score import score
+
+
+@dataclass
+class GradeSummary:
+    """What a grading run did, for the command line and for tests.
+
+    Attributes:
+        out: the report folder. results: one per submission, sorted by student.
+        isolation: the level used; isolation_note: why not a stronger one ("" if the strongest).
+        warnings: problems with the input paths (stray files, duplicate ids).
+        seconds: wall-clock time of the run.
+    """
+
+    out: Path
+    results: list[SubmissionResult]
+    isolation: Isolation
+    isolation_note: str
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.results:
+            out[r.status.value] = out.get(r.status.value, 0) + 1
+        return out
+
+
+# -- job processes --------------------------------------------------------------------------------
+_SLOT: Slot | InProcessSlot | None = None
+_CONFIG: GradingConfig | None = None
+
+
+def _init_job(config: GradingConfig, level: Isolation) -> None:
+    """Pool initializer: one slot (one sandbox, one uid) per job process."""
+    global _SLOT, _CONFIG
+    _CONFIG = config
+    limits = config.limits.model_dump()
+    _SLOT = InProcessSlot(limits) if level is Isolation.NONE else Slot(level, limits)
+    multiprocessing.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)
+
+
+def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig,
+            level: Isolation) -> SubmissionResult:
+    notes = list(run.loaded.notes)
+    if dropped:
+        notes.append(f"Your code printed more than {config.limits.output_kb} KiB; "
+                     f"the last {dropped} bytes are not shown.")
+    return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=tuple(notes),
+                 output=output, seconds=round(time.perf_counter() - run.started, 3))
+
+
+def _grade_chunk_job(chunk: list[LoadedSubmission]) -> list[SubmissionResult]:
+    assert _SLOT is not None and _CONFIG is not None
+    out: list[SubmissionResult] = []
+    level = _SLOT.level
+    grade_chunk(chunk, _CONFIG, _SLOT,
+                lambda run, output, dropped: out.append(_graded(run, output, dropped, _CONFIG, level)))
+    graded = {r.student for r in out}
+    for loaded in chunk:  # a submission the session never reached (should not happen): say so
+        if loaded.student not in graded:
+            out.append(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
+    return out
+
+
+def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolation, why: str) -> SubmissionResult:
+    cases = [CaseResult(q, "grading", Outcome.ERROR, "The grader failed on your submission; this is "
+                        "not your fault and your instructor has been told.", detail=why)
+             for q in config.questions]
+    return score(loaded, loaded.student, cases, config, isolation=level, notes=tuple(loaded.notes))
+
+
+# -- the run --------------------------------------------------------------------------------------
+def _chunks(items: Sequence[LoadedSubmission], jobs: int, size: int | None) -> list[list[LoadedSubmission]]:
+    if size is None:  # small enough to balance the cores and show progress, big enough to amortise pytest
+        size = max(1, min(16, len(items) // (jobs * 4) or 1))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def _run_pool(chunks: list[list[LoadedSubmission]], config: GradingConfig, level: Isolation, jobs: int,
+              on_result: Callable[[SubmissionResult], None]) -> None:
+    """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time."""
+    pending = list(chunks)
+    for attempt in range(2):
+        failed: list[list[LoadedSubmission]] = []
+        ctx = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
+                                     initializer=_init_job, initargs=(config, level)) as pool:
+                futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
+                for future in as_completed(futures):
+                    try:
+                        for result in future.result():
+                            on_result(result)
+                    except Exception:  # the job process died or the session failed: retry below
+                        failed.append(futures[future])
+        except BrokenProcessPool:
+            pass
+        if not failed:
+            return
+        pending = [[s] for chunk in failed for s in chunk]
+        if attempt == 1:
+            for chunk in pending:
+                on_result(_error_result(chunk[0], config, level, "the grading process failed twice"))
+
+
+def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
+          config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
+          workdir: Path | None = None) -> GradeSummary:
+    """Grade every submission found in `paths` and write the reports into `out`.
+
+    Args:
+        paths: folders of submissions, student folders, zips, notebooks (see `locate`).
+        out: the report folder (created): ``gradebook.csv``, ``summary.json``, ``plots/``,
+            ``<student>/results.json`` and ``<student>/feedback.md``.
+        jobs: parallel job processes (default: every core).
+        isolation: force an isolation level (default: the strongest available).
+        config: grading.yml (default: the repository's).
+        progress: show a progress bar on stderr.
+        chunk_size: submissions per pytest session (default: chosen from the batch size).
+        workdir: where loaded copies are kept while grading (default: a temporary folder).
+
+    Returns:
+        A `GradeSummary`.
+
+    Raises:
+        locate.LocateError: a path does not exist. sandbox.SandboxError: the requested isolation
+            is not available. config.ConfigError: grading.yml is invalid.
+    """
+    started = time.perf_counter()
+    config = config or load_config()
+    level, note = detect_isolation(isolation)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    sources, warnings = locate([Path(p) for p in paths], config.modules)
+    own_workdir = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
+    os.chmod(workdir, 0o755)
+    results: dict[str, SubmissionResult] = {}
+    try:
+        loaded = [load(src, workdir / f"{i:05d}", config.modules) for i, src in enumerate(sources)]
+        bar = _progress(len(loaded), progress)
+        with ReportWriter(Path(out), config) as writer:
+            def on_result(result: SubmissionResult) -> None:
+                writer.add(result)
+                results[result.student] = result
+                bar.update(1)
+
+            _run_pool(_chunks(loaded, jobs, chunk_size), config, level, jobs, on_result)
+            bar.close()
+    finally:
+        if own_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    ordered = [results[k] for k in sorted(results)]
+    return GradeSummary(Path(out), ordered, level, note, warnings, round(time.perf_counter() - started, 3))
+
+
+def _progress(total: int, enabled: bool):
+    import tqdm as _tqdm
+    _tqdm.tqdm.monitor_interval = 0  # no monitor thread: job processes are forked from this one
+    return _tqdm.tqdm(total=total, unit="submission", disable=not enabled, leave=False, dynamic_ncols=True)
+

@@ -1,0 +1,222 @@
+"""The wire format between the trusted grader and the sandboxed worker: plain data, never pickle.
+
+A frame is ``8-byte big-endian length | 4-byte JSON length | JSON | npy blobs``. The JSON holds a
+header (``"h"``, a flat dict of strings and numbers) and a value tree (``"v"``) in which
+
+* ``None``, ``bool``, ``int``, ``str`` and finite ``float`` stand for themselves;
+* a JSON list is a Python ``list``;
+* ``{"__tuple__": [...]}`` is a tuple, ``{"__dict__": [[key, value], ...]}`` a dict with str keys;
+* ``{"__float__": "nan" | "inf" | "-inf"}`` a non-finite float;
+* ``{"__nd__": i}`` the i-th npy blob, loaded with ``allow_pickle=False``.
+
+`decode` is strict: anything else (another object, a bigger frame than the cap, an array of
+object, structured or string dtype, an ndarray subclass, deeper nesting than `MAX_DEPTH`) is a
+`ProtocolError`. This module imports only the standard library and numpy: it is copied into the
+worker's runtime, where student code can patch it freely. The parent's copy is the one that
+decides what a frame means, and it never runs student code.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import socket
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+MAX_FRAME = 64 << 20  # bytes; a bigger frame is refused before it is read
+MAX_DEPTH = 8
+MAX_ITEMS = 100_000
+NUMERIC_KINDS = "biufc"
+_HEAD = struct.Struct(">QI")
+
+
+class ProtocolError(Exception):
+    """A frame that is not plain data in our format (or is too big)."""
+
+
+class EncodeError(ProtocolError):
+    """A value that has no plain-data form (e.g. a student returned a custom object)."""
+
+
+def _describe(value: Any) -> str:
+    cls = type(value)
+    if isinstance(value, np.ndarray):
+        return f"a subclass of numpy.ndarray ({cls.__module__}.{cls.__qualname__})"
+    return f"an object of type {cls.__module__}.{cls.__qualname__}".replace("builtins.", "")
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.blobs: list[bytes] = []
+        self.items = 0
+
+    def value(self, v: Any, depth: int = 0) -> Any:
+        self.items += 1
+        if depth > MAX_DEPTH or self.items > MAX_ITEMS:
+            raise EncodeError("the value is nested too deeply or has too many items")
+        t = type(v)
+        if v is None or t is bool or t is str:
+            return v
+        if t is int:
+            return v
+        if t is float:
+            return v if math.isfinite(v) else {"__float__": repr(v)}
+        if t is list:
+            return [self.value(x, depth + 1) for x in v]
+        if t is tuple:
+            return {"__tuple__": [self.value(x, depth + 1) for x in v]}
+        if t is dict:
+            if not all(type(k) is str for k in v):
+                raise EncodeError("a dict whose keys are not all strings")
+            return {"__dict__": [[k, self.value(x, depth + 1)] for k, x in v.items()]}
+        if t is np.ndarray or isinstance(v, np.generic):
+            arr = np.asarray(v) if isinstance(v, np.generic) else v
+            if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
+                raise EncodeError(f"a numpy array of dtype {arr.dtype}, which is not numeric")
+            buf = io.BytesIO()
+            np.save(buf, arr, allow_pickle=False)
+            self.blobs.append(buf.getvalue())
+            return {"__nd__": len(self.blobs) - 1}
+        raise EncodeError(_describe(v))
+
+
+def encode(header: dict[str, Any], value: Any = None, *, limit: int = MAX_FRAME) -> bytes:
+    """Build one frame from a header dict and a value tree.
+
+    Args:
+        header: JSON-able dict (str keys; str, int, float, bool, None, lists of those).
+        value: the payload, made only of the types listed in the module docstring.
+        limit: the largest frame allowed, in bytes.
+
+    Returns:
+        The frame as bytes.
+
+    Raises:
+        EncodeError: the value holds something with no plain-data form, or the frame is
+            bigger than ``limit``.
+    """
+    enc = _Encoder()
+    tree = enc.value(value)
+    text = json.dumps({"h": header, "v": tree, "b": [len(b) for b in enc.blobs]},
+                      allow_nan=False, separators=(",", ":")).encode()
+    size = 4 + len(text) + sum(len(b) for b in enc.blobs)
+    if size > limit:
+        raise EncodeError(f"the value is {size / 2**20:.1f} MiB, more than the {limit / 2**20:.0f} MiB allowed")
+    return b"".join([_HEAD.pack(size, len(text)), text, *enc.blobs])
+
+
+class _Decoder:
+    def __init__(self, blobs: list[memoryview]) -> None:
+        self.blobs = blobs
+        self.items = 0
+
+    def value(self, v: Any, depth: int = 0) -> Any:
+        self.items += 1
+        if depth > MAX_DEPTH or self.items > MAX_ITEMS:
+            raise ProtocolError("value nested too deeply or too many items")
+        t = type(v)
+        if v is None or t in (bool, int, float, str):
+            return v
+        if t is list:
+            return [self.value(x, depth + 1) for x in v]
+        if t is not dict or len(v) != 1:
+            raise ProtocolError("unexpected JSON object in value tree")
+        (tag, body), = v.items()
+        if tag == "__tuple__" and type(body) is list:
+            return tuple(self.value(x, depth + 1) for x in body)
+        if tag == "__dict__" and type(body) is list:
+            out = {}
+            for pair in body:
+                if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                    raise ProtocolError("malformed dict entry")
+                out[pair[0]] = self.value(pair[1], depth + 1)
+            return out
+        if tag == "__float__" and body in ("nan", "inf", "-inf"):
+            return float(body)
+        if tag == "__nd__" and type(body) is int and 0 <= body < len(self.blobs):
+            try:
+                arr = np.load(io.BytesIO(self.blobs[body]), allow_pickle=False)
+            except Exception as exc:  # a corrupt or hostile blob
+                raise ProtocolError(f"bad npy blob: {exc}") from None
+            if type(arr) is not np.ndarray or arr.dtype.kind not in NUMERIC_KINDS \
+                    or arr.dtype.fields is not None or arr.ndim > MAX_DEPTH:
+                raise ProtocolError("npy blob is not a plain numeric array")
+            return arr
+        raise ProtocolError(f"unknown tag {tag!r}")
+
+
+def decode(frame: bytes | memoryview) -> tuple[dict[str, Any], Any]:
+    """Parse the body of a frame (everything after the 8-byte length) into (header, value).
+
+    Raises:
+        ProtocolError: the frame is not well-formed plain data.
+    """
+    view = memoryview(frame)
+    if len(view) < 4:
+        raise ProtocolError("truncated frame")
+    (jlen,) = struct.unpack(">I", view[:4])
+    return _parse(jlen, view[4:])
+
+
+def _parse(jlen: int, view: memoryview) -> tuple[dict[str, Any], Any]:
+    if jlen > len(view):
+        raise ProtocolError("truncated frame")
+    try:
+        doc = json.loads(bytes(view[:jlen]))
+    except ValueError as exc:
+        raise ProtocolError(f"bad JSON: {exc}") from None
+    if type(doc) is not dict or set(doc) != {"h", "v", "b"} or type(doc["h"]) is not dict \
+            or type(doc["b"]) is not list or not all(type(n) is int and n >= 0 for n in doc["b"]):
+        raise ProtocolError("bad frame layout")
+    blobs, pos = [], jlen
+    for n in doc["b"]:
+        blobs.append(view[pos:pos + n])
+        pos += n
+    if pos != len(view):
+        raise ProtocolError("frame length does not match its blobs")
+    return doc["h"], _Decoder(blobs).value(doc["v"])
+
+
+def send(sock: socket.socket, frame: bytes) -> None:
+    """Write a whole frame to a connected socket."""
+    sock.sendall(frame)
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+        k = sock.recv_into(view[got:], n - got)
+        if k == 0:
+            raise EOFError
+        got += k
+    return buf
+
+
+def recv(sock: socket.socket, *, deadline: float | None = None, limit: int = MAX_FRAME
+         ) -> tuple[dict[str, Any], Any]:
+    """Read and decode one frame.
+
+    Args:
+        sock: a connected stream socket.
+        deadline: a `time.monotonic()` instant after which to give up, or None to wait forever.
+        limit: the largest frame accepted, in bytes; a bigger one is refused unread.
+
+    Raises:
+        TimeoutError: the deadline passed. EOFError: the peer closed the connection.
+        ProtocolError: the frame is too big or malformed.
+    """
+    size, jlen = _HEAD.unpack(_recv_exact(sock, _HEAD.size, deadline))
+    if size > limit or size < 4:
+        raise ProtocolError(f"frame of {size} bytes refused (limit {limit})")
+    body = _recv_exact(sock, size - 4, deadline)
+    return _parse(jlen, memoryview(body))

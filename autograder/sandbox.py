@@ -1,0 +1,699 @@
+"""Running student code isolated: the worker runtime, the isolation levels and the slot that
+drives one sandboxed worker (see `worker.py` for the other side).
+
+Levels, strongest first (`results.Isolation`), chosen by `detect_isolation`:
+
+* ``sandbox`` — root and a working ``bwrap``: the worker runs as a uid of its own per parallel slot
+  (locked, so two graders never share one), with resource limits, inside a bubblewrap jail: new
+  pid/net/ipc/uts/user namespaces, a read-only view of ``/usr``, the worker runtime and the one
+  submission being graded, a size-capped tmpfs as the only writable place, an empty environment.
+* ``uid`` — root without bubblewrap: the same uid and limits, no namespaces.
+* ``process`` — not root (macOS, a laptop, some containers): a separate process with limits.
+* ``none`` — imported into the grader process: only for the benchmark's floor.
+
+The worker's interpreter must be executable by the slot's uid; a Python under root's home (mode
+0700, as pyenv installs it) is not. `prepare_runtime` therefore builds, once per Python/numpy
+version, a root-owned, world-readable runtime outside it: numpy copied from the grader's own
+environment (so both sides run the same numpy) and the worker's two files. Only numpy is there,
+so a submission cannot import torch or jax instead of writing its own backward pass.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import protocol
+from .results import Isolation
+
+HERE = Path(__file__).resolve().parent
+RUNTIME_ROOT = Path(os.environ.get("AUTOGRADER_RUNTIME_DIR", "/var/cache/nn-autograder"))
+UID_BASE, UID_COUNT = 61000, 1000  # slot uids; none needs an /etc/passwd entry
+LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+JAIL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
+            "LANG": "C.UTF-8", "HOME": "/tmp", "PATH": "/usr/bin:/bin"}
+
+
+class SandboxError(RuntimeError):
+    """The grader could not start or talk to its worker: a grader error, not the student's."""
+
+
+class CallFailed(Exception):
+    """A call into student code did not return a value. The student's failure, not the grader's.
+
+    Attributes:
+        kind: ``timeout``, ``crash``, ``exception``, ``not_implemented``, ``exit``, ``interrupt``,
+            ``missing_function``, ``missing_module``, ``unencodable``, ``protocol`` or ``grader``
+            (the last one is the grader's fault and is reported as such).
+        message: what happened, in words a student understands.
+        type: the exception's class name, if any. where: ``file, line N, in f`` of the student's
+            code, if known. phase: ``import`` or ``call``.
+    """
+
+    def __init__(self, kind: str, message: str, *, type: str = "", where: str = "", phase: str = "call"):
+        super().__init__(message)
+        self.kind, self.message, self.type, self.where, self.phase = kind, message, type, where, phase
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the worker needs to start: an interpreter the slot uid can run, and its files.
+
+    Attributes:
+        python: the interpreter (absolute path as seen from outside the jail).
+        worker_dir: folder holding ``worker.py`` and ``protocol.py``.
+        site: folder holding numpy alone (put on the worker's sys.path), or None to use the
+            interpreter's own site-packages (``process`` level).
+        root: the runtime folder to bind read-only into the jail, or None.
+    """
+
+    python: Path
+    worker_dir: Path
+    site: Path | None
+    root: Path | None
+
+
+def _world_usable(path: Path) -> bool:
+    """True if every folder above `path` can be searched and the file read by any user."""
+    path = path.resolve()
+    try:
+        if not path.stat().st_mode & 0o005:
+            return False
+        return all(p.stat().st_mode & 0o001 for p in path.parents)
+    except OSError:
+        return False
+
+
+def _system_python() -> Path | None:
+    """A world-usable interpreter with the grader's major.minor version, or None."""
+    want = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [Path("/usr/bin") / want, Path("/usr/local/bin") / want]
+    if _world_usable(Path(sys.base_prefix) / "lib"):  # the grader's own, unless under a 0700 home
+        candidates.insert(0, Path(sys.base_prefix) / "bin" / want)
+    for candidate in candidates:
+        if candidate.exists() and _world_usable(candidate.resolve()):
+            return candidate.resolve()
+    return None
+
+
+def _runtime_key(python: Path) -> str:
+    h = hashlib.sha256()
+    h.update(str(python).encode())
+    h.update(np.__version__.encode())
+    for name in ("worker.py", "protocol.py"):
+        h.update((HERE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def prepare_runtime(level: Isolation) -> Runtime:
+    """Build (once, under a lock) and return the worker runtime for `level`.
+
+    For ``process`` and ``none`` the grader's own interpreter and files are used. For ``uid`` and
+    ``sandbox`` a root-owned, world-readable copy lives in ``/var/cache/nn-autograder`` (or
+    ``$AUTOGRADER_RUNTIME_DIR``): ``site/`` with numpy copied from the grader's environment and
+    ``worker/`` with ``worker.py`` and ``protocol.py``.
+
+    Raises:
+        SandboxError: no interpreter of the grader's version is usable by an unprivileged uid.
+    """
+    if level in (Isolation.PROCESS, Isolation.NONE):
+        return Runtime(Path(sys.executable), HERE, None, None)
+    python = _system_python()
+    if python is None:
+        raise SandboxError(f"no python{sys.version_info.major}.{sys.version_info.minor} that an "
+                           "unprivileged user can run (install the Debian package python3 or "
+                           "run as a non-root user)")
+    root = RUNTIME_ROOT / f"runtime-{_runtime_key(python)}"
+    if not (root / ".complete").exists():
+        RUNTIME_ROOT.mkdir(parents=True, exist_ok=True)
+        os.chmod(RUNTIME_ROOT, 0o755)
+        with open(RUNTIME_ROOT / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / ".complete").exists():
+                _build_runtime(root)
+    return Runtime(python, root / "worker", root / "site", root)
+
+
+def _build_runtime(root: Path) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=root.name + ".", dir=root.parent))
+    try:
+        spec = importlib.util.find_spec("numpy")
+        numpy_dir = Path(spec.origin).parent
+        (tmp / "site").mkdir()
+        shutil.copytree(numpy_dir, tmp / "site" / "numpy",
+                        ignore=shutil.ignore_patterns("__pycache__", "tests", "*.pyc"))
+        libs = numpy_dir.parent / "numpy.libs"  # the wheel's vendored OpenBLAS, when there is one
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / "site" / "numpy.libs")
+        (tmp / "worker").mkdir()
+        for name in ("worker.py", "protocol.py"):
+            shutil.copy2(HERE / name, tmp / "worker" / name)
+        for dirpath, dirnames, filenames in os.walk(tmp):
+            os.chmod(dirpath, 0o755)
+            for f in filenames:
+                p = os.path.join(dirpath, f)
+                os.chmod(p, 0o755 if os.access(p, os.X_OK) else 0o644)
+        (tmp / ".complete").write_text("ok\n")
+        if root.exists():
+            shutil.rmtree(root)
+        tmp.rename(root)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bwrap_works() -> bool:
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return False
+    try:
+        r = subprocess.run([bwrap, "--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin",
+                            "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                            "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"],
+                           user=UID_BASE + UID_COUNT - 1, group=UID_BASE + UID_COUNT - 1, extra_groups=[],
+                           env={"PATH": "/usr/bin"}, capture_output=True, timeout=10)
+        return r.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str]:
+    """Choose the strongest isolation this machine allows, or check a requested one.
+
+    Returns:
+        (level, reason): ``reason`` says why a stronger level was not used ("" when the best).
+
+    Raises:
+        SandboxError: `requested` is stronger than what this machine allows.
+    """
+    if requested is Isolation.NONE:
+        return Isolation.NONE, "isolation turned off (benchmark floor only)"
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not root:
+        level, reason = Isolation.PROCESS, "not running as root: no separate uid, no bubblewrap jail"
+    elif not _bwrap_works():
+        level, reason = Isolation.UID, "bubblewrap is missing or cannot create namespaces here"
+    else:
+        level, reason = Isolation.SANDBOX, ""
+    order = [Isolation.PROCESS, Isolation.UID, Isolation.SANDBOX]
+    if requested is not None and order.index(requested) > order.index(level):
+        raise SandboxError(f"isolation '{requested.value}' is not available: {reason}")
+    if requested is not None and requested is not level:
+        return requested, f"isolation '{requested.value}' requested"
+    return level, reason
+
+
+class _UidLock:
+    """An exclusive claim on one slot uid for this process's lifetime (flock on a lock file)."""
+
+    def __init__(self) -> None:
+        for uid in range(UID_BASE + 1, UID_BASE + UID_COUNT - 1):
+            fh = open(LOCK_DIR / f"nn-autograder-uid-{uid}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                fh.close()
+                if exc.errno in (errno.EAGAIN, errno.EACCES):
+                    continue
+                raise
+            self.uid, self._fh = uid, fh
+            return
+        raise SandboxError("no free slot uid")
+
+    def release(self) -> None:
+        self._fh.close()
+
+
+def kill_uid(uid: int) -> int:
+    """SIGKILL every process whose real uid is `uid` (root only). Returns how many were found."""
+    found = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as fh:
+                for line in fh:
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            found += 1
+                            os.kill(int(entry.name), signal.SIGKILL)
+                        break
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+class _OutputTap(threading.Thread):
+    """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.fd, self.cap = fd, cap
+        self.buf, self.dropped = bytearray(), 0
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            with self.lock:
+                room = self.cap - len(self.buf)
+                self.buf += chunk[:max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+        os.close(self.fd)
+
+    def take(self) -> tuple[str, int]:
+        with self.lock:
+            text, dropped = self.buf.decode("utf-8", "replace"), self.dropped
+            self.buf, self.dropped = bytearray(), 0
+        return text, dropped
+
+
+class Slot:
+    """One parallel grading slot: a long-lived sandboxed zygote and the question it serves.
+
+    Use: ``stage(folder)`` the submission, then `call` any number of times (the slot opens a fresh
+    worker child whenever the question changes), then `finish` to collect the student's output.
+    A timeout or a dead zygote tears the whole sandbox down; the next call starts a new one.
+
+    Args:
+        level: the isolation level (from `detect_isolation`).
+        limits: ``memory_mb``, ``cpu_seconds``, ``processes``, ``file_size_mb``, ``open_files``,
+            ``scratch_mb``, ``output_kb`` (grading.yml ``limits``).
+    """
+
+    def __init__(self, level: Isolation, limits: dict[str, Any]) -> None:
+        if level is Isolation.NONE:
+            raise ValueError("Slot runs isolated workers; use InProcessSlot for isolation 'none'")
+        self.level, self.limits = level, dict(limits)
+        self.runtime = prepare_runtime(level)
+        self.base = Path(tempfile.mkdtemp(prefix="nn-autograder-slot-"))
+        os.chmod(self.base, 0o755)
+        self.submission_dir = self.base / "submission"
+        self.scratch_dir = self.base / "scratch"
+        self.submission_dir.mkdir()
+        self.scratch_dir.mkdir()
+        self._uid_lock = _UidLock() if level in (Isolation.UID, Isolation.SANDBOX) else None
+        self.uid = self._uid_lock.uid if self._uid_lock else os.getuid()
+        if self._uid_lock:
+            os.chown(self.submission_dir, 0, self.uid)
+            os.chmod(self.submission_dir, 0o750)
+            os.chown(self.scratch_dir, self.uid, self.uid)
+            os.chmod(self.scratch_dir, 0o700)
+        self._proc: subprocess.Popen | None = None
+        self._ctl: socket.socket | None = None
+        self._tap: _OutputTap | None = None
+        self._child: socket.socket | None = None
+        self._question: str | None = None
+        self.restarts = 0
+        self.output_lost = 0
+
+    # -- the zygote ---------------------------------------------------------------------------
+    def _command(self, ctl_fd: int) -> list[str]:
+        rt = self.runtime
+        if self.level is Isolation.SANDBOX:
+            args = ["--ctl-fd", str(ctl_fd), "--submission", "/submission", "--scratch", "/tmp",
+                    "--kill-all", "--site", "/runtime/site"]
+            cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                   "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
+            for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+                top = Path("/") / name
+                if top.is_symlink():
+                    cmd += ["--symlink", os.readlink(top), str(top)]
+                elif top.is_dir():
+                    cmd += ["--ro-bind", str(top), str(top)]
+            cmd += ["--ro-bind", str(rt.root), "/runtime", "--ro-bind", str(self.submission_dir),
+                    "/submission", "--size", str(int(self.limits["scratch_mb"]) << 20), "--tmpfs",
+                    "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
+            for key, value in JAIL_ENV.items():
+                cmd += ["--setenv", key, value]
+            return cmd + ["--", str(rt.python), "-I", "-S", "-B", "-u", "/runtime/worker/worker.py", *args]
+        args = ["--ctl-fd", str(ctl_fd), "--submission", str(self.submission_dir),
+                "--scratch", str(self.scratch_dir)]
+        if self.level is Isolation.UID:
+            return [str(rt.python), "-I", "-S", "-B", "-u", str(rt.worker_dir / "worker.py"), *args,
+                    "--kill-all", "--site", str(rt.site)]
+        return [str(rt.python), "-I", "-B", "-u", str(rt.worker_dir / "worker.py"), *args]
+
+    def start(self) -> None:
+        """Start the zygote and wait for it to say it is ready (numpy loaded)."""
+        ours, theirs = socket.socketpair()
+        out_r, out_w = os.pipe()
+        kwargs: dict[str, Any] = {}
+        if self._uid_lock:
+            kwargs = {"user": self.uid, "group": self.uid, "extra_groups": []}
+        env = {"PATH": "/usr/bin:/bin"} if self.level is Isolation.SANDBOX else dict(JAIL_ENV)
+        if self.level is not Isolation.SANDBOX:
+            env["HOME"] = str(self.scratch_dir)
+        try:
+            self._proc = subprocess.Popen(
+                self._command(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=out_w, stderr=out_w, env=env, cwd=str(self.scratch_dir),
+                start_new_session=True, **kwargs)
+        except OSError as exc:
+            raise SandboxError(f"could not start the worker: {exc}") from exc
+        finally:
+            theirs.close()
+            os.close(out_w)
+        self._ctl = ours
+        self._tap = _OutputTap(out_r, int(self.limits["output_kb"]) << 10)
+        self._tap.start()
+        try:
+            header, _ = protocol.recv(ours, deadline=time.monotonic() + 30)
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError) as exc:
+            text, _ = self._tap.take()
+            self.stop()
+            raise SandboxError(f"the worker did not start ({type(exc).__name__}): {text[-2000:]}") from None
+        if header.get("op") != "ready":
+            self.stop()
+            raise SandboxError(f"unexpected first message from the worker: {header}")
+
+    def stop(self) -> None:
+        """Kill the zygote, everything it started, and every process of the slot's uid."""
+        for sock in (self._child, self._ctl):
+            if sock is not None:
+                sock.close()
+        self._child = self._ctl = None
+        self._question = None
+        if self._proc is not None:
+            targets = [self._proc.pid]
+            if self.level is not Isolation.SANDBOX and getattr(self, "_child_pid", 0):
+                targets.append(self._child_pid)  # its own process group (no pid namespace here)
+            for pgid in targets:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            self._child_pid = 0
+            if self._uid_lock:
+                kill_uid(self.uid)
+            self._proc.wait()
+            self._proc = None
+        if self._tap is not None:
+            self._tap.join(timeout=2)
+            text, dropped = self._tap.take()
+            self._pending_output = getattr(self, "_pending_output", "") + text
+            self.output_lost += dropped
+
+    def close(self) -> None:
+        """Stop the slot for good and remove its folders."""
+        self.stop()
+        if self._uid_lock:
+            self._uid_lock.release()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self) -> "Slot":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- submissions and questions -------------------------------------------------------------
+    def stage(self, folder: Path) -> None:
+        """Make `folder`'s .py files the submission the worker sees (read-only for it)."""
+        self.end_question()
+        for entry in self.submission_dir.iterdir():
+            entry.unlink()
+        for src in sorted(folder.glob("*.py")):
+            dst = self.submission_dir / src.name
+            shutil.copyfile(src, dst)
+            if self._uid_lock:
+                os.chown(dst, 0, self.uid)
+            os.chmod(dst, 0o640 if self._uid_lock else 0o644)
+        self.output_lost = 0
+        self._pending_output = ""
+
+    def _ctl_request(self, header: dict, payload: Any = None, *, deadline: float) -> dict:
+        assert self._ctl is not None
+        protocol.send(self._ctl, protocol.encode(header, payload))
+        reply, _ = protocol.recv(self._ctl, deadline=deadline)
+        return reply
+
+    def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
+        """Fork a fresh worker child for `question` and import the student's `module` in it.
+
+        Raises:
+            CallFailed: the module could not be imported (syntax error, exception, timeout,
+                crash), reported as the student's failure.
+        """
+        self.end_question()
+        if self._proc is None:
+            self.start()
+        limits = {k: self.limits[k] for k in ("memory_mb", "cpu_seconds", "processes", "file_size_mb",
+                                              "open_files")}
+        try:
+            protocol.send(self._ctl, protocol.encode({"op": "open", "module": module, "limits": limits},
+                                                     {"inject": inject}))
+            self._ctl.settimeout(max(deadline - time.monotonic(), 0.001))
+            _, fds, _, _ = socket.recv_fds(self._ctl, 1, 1)
+            if len(fds) != 1:
+                raise protocol.ProtocolError("no socket received from the worker")
+            header, _ = protocol.recv(self._ctl, deadline=deadline)
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError) as exc:
+            self.stop()
+            raise SandboxError(f"the worker stopped answering while opening {question}: {exc!r}") from None
+        self._child_pid = int(header.get("pid", 0))
+        self._child = socket.socket(fileno=fds[0])
+        self._question = question
+        reply = self._receive(deadline, during=f"importing {module}.py")
+        if not reply[0].get("ok"):
+            self.end_question()
+            raise _failure(reply[0])
+
+    def end_question(self) -> None:
+        """Kill the current question's child and everything it started; wipe the scratch space."""
+        if self._child is None:
+            return
+        self._child.close()
+        self._child, self._question = None, None
+        try:
+            self._ctl_request({"op": "close"}, deadline=time.monotonic() + 10)
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+            self.stop()
+
+    @property
+    def question(self) -> str | None:
+        return self._question
+
+    def _receive(self, deadline: float, during: str) -> tuple[dict, Any]:
+        assert self._child is not None
+        try:
+            return protocol.recv(self._child, deadline=deadline,
+                                 limit=int(self.limits.get("max_frame_mb", 64)) << 20)
+        except TimeoutError:
+            self.stop()
+            raise CallFailed("timeout", f"your code ran out of time while {during}") from None
+        except (EOFError, OSError):
+            code = self._exit_code()
+            raise CallFailed("crash", f"your code ended the Python process while {during}"
+                             f"{_describe_exit(code)}") from None
+        except protocol.ProtocolError as exc:
+            self.end_question()
+            raise CallFailed("protocol", f"your code sent back data the grader cannot read "
+                             f"while {during} ({exc})") from None
+
+    def _exit_code(self) -> int | None:
+        """After the child died: ask the zygote how it ended (restarting it if it died too)."""
+        self._child.close()
+        self._child, self._question = None, None
+        try:
+            reply = self._ctl_request({"op": "close"}, deadline=time.monotonic() + 10)
+            return reply.get("exit")
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+            self.stop()
+            return None
+
+    def call(self, fn: str, args: list, kwargs: dict, *, deadline: float, return_inputs: bool = False,
+             trace: dict[str, int] | None = None, stub: dict[str, Any] | None = None) -> dict:
+        """Call ``fn(*args, **kwargs)`` in the current question's child.
+
+        Args:
+            fn: function name in the student's module.
+            args, kwargs: plain data (see `protocol`); strings name lesson functions.
+            deadline: `time.monotonic()` instant by which the call must return.
+            return_inputs: also send back the positional arguments as they are after the call.
+            trace: {function name: n}: record the array arguments of the first n calls the
+                student's code makes to that module-level function (e.g. ``forward``).
+            stub: {function name: value}: that module-level function returns a copy of value.
+
+        Returns:
+            ``{"value": ..., "inputs_after"?: [...], "trace"?: {name: {"calls", "args"}}}``.
+
+        Raises:
+            CallFailed: the call raised, timed out, crashed or returned something unusable.
+        """
+        if self._child is None:
+            raise SandboxError("call() outside a question")
+        header = {"op": "call", "fn": fn, "return_inputs": return_inputs, "trace": trace or {}}
+        try:
+            protocol.send(self._child, protocol.encode(header, {"args": args, "kwargs": kwargs,
+                                                                "stub": stub or {}}))
+        except OSError:
+            code = self._exit_code()
+            raise CallFailed("crash", f"your code ended the Python process{_describe_exit(code)}") from None
+        head, reply = self._receive(deadline, during=f"running {fn}()")
+        if not head.get("ok"):
+            raise _failure(head)
+        if type(reply) is not dict or "value" not in reply:
+            self.end_question()
+            raise CallFailed("protocol", "your code sent back data the grader cannot read")
+        return reply
+
+    def finish(self) -> tuple[str, int]:
+        """End the submission: close its question, return (output, bytes of output dropped)."""
+        self.end_question()
+        text = getattr(self, "_pending_output", "")
+        if self._tap is not None:
+            more, dropped = self._tap.take()
+            text += more
+            self.output_lost += dropped
+        self._pending_output = ""
+        return text, self.output_lost
+
+    def probe(self) -> dict:
+        """Self-check: what a question's child sees (uid, limits, visible pids, environment)."""
+        self.end_question()
+        if self._proc is None:
+            self.start()
+        limits = {k: self.limits[k] for k in ("memory_mb", "cpu_seconds", "processes", "file_size_mb",
+                                              "open_files")}
+        deadline = time.monotonic() + 10
+        protocol.send(self._ctl, protocol.encode({"op": "open", "probe": True, "limits": limits}, {}))
+        self._ctl.settimeout(10)
+        _, fds, _, _ = socket.recv_fds(self._ctl, 1, 1)
+        protocol.recv(self._ctl, deadline=deadline)
+        self._child = socket.socket(fileno=fds[0])
+        self._question = "__probe__"
+        head, info = protocol.recv(self._child, deadline=deadline)
+        self.end_question()
+        return info
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return ""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hints = {"SIGKILL": " (killed: out of memory, CPU time or processes)",
+                 "SIGXCPU": " (out of CPU time)", "SIGSEGV": " (a segmentation fault)",
+                 "SIGXFSZ": " (a file grew beyond its limit)"}
+        return f": it was stopped by {name}{hints.get(name, '')}"
+    return f" (exit code {code})"
+
+
+_KIND_TEXT = {
+    "not_implemented": "is not implemented yet (it raises NotImplementedError)",
+    "exit": "called exit() or sys.exit()",
+    "interrupt": "raised KeyboardInterrupt",
+}
+
+
+def _failure(head: dict) -> CallFailed:
+    """A worker's failure header as a CallFailed (all fields coerced to str: they are untrusted)."""
+    kind = str(head.get("kind", "exception"))
+    if kind not in {"not_implemented", "exit", "interrupt", "exception", "missing_function",
+                    "unencodable", "grader"}:
+        kind = "exception"
+    return CallFailed(kind, str(head.get("message", ""))[:2000], type=str(head.get("type", ""))[:100],
+                      where=str(head.get("where", ""))[:300], phase=str(head.get("phase", "call"))[:10])
+
+
+class InProcessSlot:
+    """The same interface as `Slot` with no isolation at all: student code runs in this process.
+
+    Only for measuring the floor in the benchmark: never for grades.
+    """
+
+    level = Isolation.NONE
+
+    def __init__(self, limits: dict[str, Any] | None = None) -> None:
+        from . import worker
+        self._worker = worker
+        self._folder: Path | None = None
+        self._module = None
+        self._question: str | None = None
+        self.restarts = 0
+
+    def stage(self, folder: Path) -> None:
+        self.end_question()
+        self._folder = folder
+
+    @property
+    def question(self) -> str | None:
+        return self._question
+
+    def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
+        self.end_question()
+        np.random.seed(0)  # as in the worker: every question starts from the same random state
+        import random
+        random.seed(0)
+        path = self._folder / f"{module}.py"
+        if not path.exists():
+            raise CallFailed("exception", f"No module named '{module}'", type="ModuleNotFoundError",
+                             phase="import")
+        spec = importlib.util.spec_from_file_location(module, path)
+        mod = importlib.util.module_from_spec(spec)
+        saved = sys.modules.get(module)
+        sys.modules[module] = mod
+        sys.path.insert(0, str(self._folder))
+        try:
+            spec.loader.exec_module(mod)
+        except BaseException as exc:
+            raise _failure(self._worker.describe_exception(exc, str(self._folder), "import")) from None
+        finally:
+            sys.path.remove(str(self._folder))
+            if saved is None:
+                sys.modules.pop(module, None)
+            else:
+                sys.modules[module] = saved
+        self._worker.inject(mod, inject)
+        self._module, self._question = mod, question
+
+    def end_question(self) -> None:
+        self._module, self._question = None, None
+
+    def call(self, fn: str, args: list, kwargs: dict, *, deadline: float, return_inputs: bool = False,
+             trace: dict[str, int] | None = None, stub: dict[str, Any] | None = None) -> dict:
+        head, reply = self._worker.invoke(self._module, {"fn": fn, "return_inputs": return_inputs,
+                                                         "trace": trace or {}},
+                                          {"args": args, "kwargs": kwargs, "stub": stub or {}},
+                                          str(self._folder))
+        if not head.get("ok"):
+            raise _failure(head)
+        return reply
+
+    def finish(self) -> tuple[str, int]:
+        self.end_question()
+        return "", 0
+
+    def close(self) -> None:
+        self.end_question()
+
+    def __enter__(self) -> "InProcessSlot":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,371 @@
+"""The worker: the only place where student code runs. Standard library and numpy only.
+
+It is started by `sandbox.py` inside the sandbox (an unprivileged uid, resource limits and, where
+available, a bubblewrap jail) as::
+
+    python -I -S -B worker.py --ctl-fd N --submission DIR --scratch DIR [--site DIR] [--kill-all]
+
+and runs as a *zygote*: it imports numpy once, then for every question the grader opens it
+forks a fresh child. The child closes the zygote's control socket, lowers its resource limits,
+imports the student's module from the read-only submission folder, puts in place the reference
+versions of the question's prerequisites (sent as source by the grader), answers calls over its
+own socket (whose other end the zygote hands to the grader with SCM_RIGHTS) and is killed with
+every process it started when the grader closes the question. Nothing it returns is trusted:
+the grader decodes replies with `protocol.decode`, which accepts plain data only.
+
+Hidden tests, expected values, the solutions and grading.yml never reach this process.
+"""
+from __future__ import annotations
+
+import __future__
+import argparse
+import copy
+import importlib
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import traceback
+
+if __package__:  # imported by the grader itself (the in-process "floor" of the benchmark)
+    from . import protocol
+else:  # started as a script in the sandbox: protocol.py sits beside it; -I leaves both off sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if "--site" in sys.argv:  # the runtime's own site folder, which holds numpy and nothing else
+        sys.path.insert(1, sys.argv[sys.argv.index("--site") + 1])
+    import protocol  # type: ignore[no-redef]
+
+import numpy as np  # noqa: E402  (loaded once in the zygote, shared by every child)
+import numpy.random  # noqa: E402,F401  (numpy loads it lazily: ~20 ms a child would pay)
+import random  # noqa: E402
+import typing  # noqa: E402,F401  (what student modules commonly import)
+
+
+# The fixed table of lesson functions a grader may pass by name (e.g. deriv("square", 2.0)).
+def square(x):
+    return np.power(x, 2)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def leaky_relu(x):
+    return np.maximum(0.2 * x, x)
+
+
+LESSON_FUNCTIONS = {"square": square, "sigmoid": sigmoid, "leaky_relu": leaky_relu}
+
+
+def _set_limit(which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def apply_limits(limits: dict, dedicated_uid: bool) -> None:
+    """Lower this process's resource limits (irreversibly: soft = hard)."""
+    _set_limit(resource.RLIMIT_AS, int(limits["memory_mb"]) << 20)
+    cpu = int(limits["cpu_seconds"])
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL
+    _set_limit(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) << 20)
+    _set_limit(resource.RLIMIT_NOFILE, int(limits["open_files"]))
+    _set_limit(resource.RLIMIT_CORE, 0)
+    if dedicated_uid:  # NPROC counts every process of the uid: only safe for a uid of our own
+        _set_limit(resource.RLIMIT_NPROC, int(limits["processes"]))
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:  # a student exception whose __str__ raises
+        text = "<the exception's message could not be shown>"
+    return text[:2000]
+
+
+def describe_exception(exc: BaseException, submission: str, phase: str) -> dict:
+    """A plain-data account of an exception raised by student code (no grader frames)."""
+    kind = "exception"
+    if isinstance(exc, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(exc, SystemExit):
+        kind = "exit"
+    elif isinstance(exc, KeyboardInterrupt):
+        kind = "interrupt"
+    where = ""
+    if isinstance(exc, SyntaxError):
+        where = f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}"
+    else:
+        try:
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if f.filename.startswith(submission + os.sep)]
+        except BaseException:
+            frames = []
+        if frames:
+            f = frames[-1]
+            where = f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"
+    return {"ok": False, "kind": kind, "phase": phase, "type": type(exc).__name__,
+            "message": _safe_str(exc), "where": where}
+
+
+def _resolve(arg):
+    """Lesson functions travel by name: "sigmoid" or ["square", "sigmoid"]."""
+    if type(arg) is str:
+        return LESSON_FUNCTIONS[arg]
+    if type(arg) in (list, tuple) and arg and all(type(a) is str for a in arg):
+        return [LESSON_FUNCTIONS[a] for a in arg]
+    return arg
+
+
+def _plain(arg):
+    if callable(arg):
+        return None
+    if type(arg) is list and any(callable(a) for a in arg):
+        return None
+    return arg
+
+
+def _tracer(original, log: dict):
+    def traced(*args, **kwargs):
+        log["calls"] += 1
+        if len(log["args"]) < log["cap"]:
+            log["args"].append([np.array(a, copy=True) for a in args if isinstance(a, np.ndarray)])
+        return original(*args, **kwargs)
+    return traced
+
+
+def _stub(value):
+    return lambda *args, **kwargs: copy.deepcopy(value)
+
+
+def _failure(kind: str, message: str, type_: str = "") -> dict:
+    return {"ok": False, "kind": kind, "type": type_, "message": message, "where": "", "phase": "call"}
+
+
+def invoke(module, header: dict, payload: dict, submission: str) -> tuple[dict, dict | None]:
+    """Run one call into the student's module.
+
+    Args:
+        module: the student's imported module.
+        header: ``fn`` (function name), optional ``return_inputs`` (bool) and ``trace``
+            ({function name: how many calls to record}).
+        payload: ``args`` (list), ``kwargs`` (dict) and ``stub`` ({function name: value it must
+            return}); strings naming lesson functions are resolved from `LESSON_FUNCTIONS`.
+        submission: the submission folder (to keep grader frames out of tracebacks).
+
+    Returns:
+        (header, reply): ``{"ok": True}`` and ``{"value": ..., "inputs_after"?: [...],
+        "trace"?: {...}}``, or a failure header (``ok`` False, ``kind``, ``type``, ``message``,
+        ``where``) and None.
+    """
+    name = header.get("fn", "")
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        return _failure("missing_function", f"{module.__name__}.py has no function {name}()",
+                        "AttributeError"), None
+    try:
+        args = [_resolve(a) for a in payload.get("args", [])]
+        kwargs = {k: _resolve(v) for k, v in payload.get("kwargs", {}).items()}
+    except KeyError as exc:
+        return _failure("grader", f"unknown lesson function {exc}", "KeyError"), None
+    saved, logs = {}, {}
+    for target, value in payload.get("stub", {}).items():
+        saved[target] = getattr(module, target, None)
+        setattr(module, target, _stub(value))
+    for target, cap in header.get("trace", {}).items():
+        original = getattr(module, target, None)
+        if callable(original):
+            saved.setdefault(target, original)
+            logs[target] = {"calls": 0, "cap": int(cap), "args": []}
+            setattr(module, target, _tracer(original, logs[target]))
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are failures too
+        return describe_exception(exc, submission, "call"), None
+    finally:
+        for target, value in saved.items():
+            setattr(module, target, value)
+    reply = {"value": result}
+    if header.get("return_inputs"):
+        reply["inputs_after"] = [_plain(a) for a in args]
+    if logs:
+        reply["trace"] = {k: {"calls": v["calls"], "args": v["args"]} for k, v in logs.items()}
+    return {"ok": True}, reply
+
+
+def handle_call(module, header: dict, payload: dict, submission: str, limit: int) -> bytes:
+    """Run one call (see `invoke`) and encode the reply frame, at most ``limit`` bytes."""
+    head, reply = invoke(module, header, payload, submission)
+    try:
+        return protocol.encode(head, reply, limit=limit)
+    except protocol.EncodeError as exc:
+        return protocol.encode(_failure("unencodable", f"returned {exc}"))
+    except BaseException as exc:  # e.g. MemoryError while encoding a huge array
+        return protocol.encode(_failure("unencodable", "returned a value that could not be sent "
+                                        f"back ({type(exc).__name__})", type(exc).__name__))
+
+
+def probe() -> dict:
+    """What the sandbox looks like from inside (for the grader's self-check)."""
+    names = {n: getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE",
+                                               "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")}
+    pids = [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
+    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+            "rlimits": {n: list(resource.getrlimit(v)) for n, v in names.items()},
+            "visible_pids": len(pids), "environ": sorted(os.environ),
+            "python": sys.version.split()[0], "numpy": np.__version__}
+
+
+def inject(module, sources: dict[str, str]) -> None:
+    """Put reference versions of a question's prerequisites into the student's module.
+
+    Args:
+        module: the student's module.
+        sources: {function name: source code defining it (and any helper it needs)}.
+    """
+    namespace = {"np": np, "numpy": np, **LESSON_FUNCTIONS}
+    for name, source in sources.items():
+        code = compile(source, f"<reference {name}>", "exec", dont_inherit=True,
+                       flags=__future__.annotations.compiler_flag)  # annotations stay strings
+        exec(code, namespace)
+        setattr(module, name, namespace[name])
+
+
+def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
+    """Body of the per-question child: limits, import, prerequisites, then serve calls."""
+    os.setpgid(0, 0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    apply_limits(header["limits"], opts.kill_all)
+    os.chdir(opts.scratch)
+    os.environ["TMPDIR"] = opts.scratch
+    np.random.seed(0)  # every question starts from the same random state: grades are reproducible
+    random.seed(0)
+    limit = int(header.get("max_frame", protocol.MAX_FRAME))
+    if header.get("probe"):
+        protocol.send(sock, protocol.encode({"ok": True}, probe()))
+        return
+    sys.path.insert(0, opts.submission)
+    try:
+        module = importlib.import_module(header["module"])
+    except BaseException as exc:
+        protocol.send(sock, protocol.encode(describe_exception(exc, opts.submission, "import")))
+        return
+    try:
+        inject(module, payload.get("inject", {}))
+    except Exception as exc:  # a bug in the grader's reference source, not the student's
+        protocol.send(sock, protocol.encode({"ok": False, "kind": "grader", "phase": "import",
+                                             "type": type(exc).__name__, "message": str(exc), "where": ""}))
+        return
+    protocol.send(sock, protocol.encode({"ok": True, "op": "ready"}))
+    while True:
+        try:
+            header, payload = protocol.recv(sock)
+        except (EOFError, OSError, protocol.ProtocolError):
+            return
+        protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
+
+
+def _kill_everything_else(child: int, kill_all: bool) -> None:
+    if kill_all:  # a uid of our own (and a pid namespace, in the sandbox): every other process goes
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for target in (lambda: os.killpg(child, signal.SIGKILL), lambda: os.kill(child, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wipe(folder: str) -> None:
+    for entry in os.scandir(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _set_not_dumpable() -> None:
+    """Keep same-uid children from ptrace-ing the zygote or reading its memory."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except Exception:
+        pass
+
+
+def zygote(ctl: socket.socket, opts) -> None:
+    """Serve the grader: open / close / exit, forking one child per question."""
+    _set_not_dumpable()
+    child = 0
+    protocol.send(ctl, protocol.encode({"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
+                                        "numpy": np.__version__}))
+    while True:
+        try:
+            header, payload = protocol.recv(ctl)
+        except (EOFError, OSError, protocol.ProtocolError):
+            os._exit(0)
+        op = header.get("op")
+        if op == "open":
+            mine, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                status = 0
+                try:
+                    ctl.close()
+                    mine.close()
+                    run_child(theirs, header, payload or {}, opts)
+                except BaseException:
+                    status = 70
+                finally:
+                    os._exit(status)
+            theirs.close()
+            socket.send_fds(ctl, [b"F"], [mine.fileno()])
+            mine.close()
+            child = pid
+            protocol.send(ctl, protocol.encode({"op": "opened", "pid": pid}))
+        elif op == "close":
+            code = None
+            if child:
+                _kill_everything_else(child, opts.kill_all)
+                _, status = os.waitpid(child, 0)
+                code = os.waitstatus_to_exitcode(status)
+                child = 0
+            while True:  # reap whatever else we adopted
+                try:
+                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
+            _wipe(opts.scratch)
+            protocol.send(ctl, protocol.encode({"op": "closed", "exit": code}))
+        else:
+            os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ctl-fd", type=int, required=True)
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--scratch", required=True)
+    parser.add_argument("--site", help="folder holding numpy (already put on sys.path)")
+    parser.add_argument("--kill-all", action="store_true",
+                        help="this uid is ours alone: kill(-1) after each question")
+    opts = parser.parse_args(argv)
+    sys.dont_write_bytecode = True
+    ctl = socket.socket(fileno=opts.ctl_fd)
+    zygote(ctl, opts)
+
+
+if __name__ == "__main__":
+    main()
