@@ -227,8 +227,8 @@ def multiple_inputs_add_backward(
         raise ValueError(f"x {np.shape(x)} and y {np.shape(y)} must have the same shape")
     # BEGIN SOLUTION
     # HINT: the sum passes its incoming slope unchanged to each of its inputs.
-    a = x + y
-    dsda = deriv(sigma, a)
+    total = x + y
+    dsda = deriv(sigma, total)
     dadx = np.ones_like(dsda)
     dady = np.ones_like(dsda)
     return dsda * dadx, dsda * dady

@@ -193,8 +193,9 @@ def train(
 ) -> Union[None, List[float], Weights, Tuple[List[float], Weights]]:
     """Fit the network by mini-batch gradient descent (lesson §1.4).
 
-    1. ``np.random.seed(seed)``, then ``weights = init_weights(d, hidden_size=hidden_size)``
-       with ``d`` the number of columns of the ``X`` passed in.
+    1. Seed numpy's global generator with ``seed`` (``np.random.seed``), then draw the starting
+       weights with this module's ``init_weights`` for the ``d`` columns of the ``X`` passed in
+       and ``hidden_size`` hidden units.
     2. Shuffle the rows with ``np.random.permutation(n)``, one permutation for ``X`` and ``y``.
     3. ``n_iter`` times: take the next ``batch_size`` consecutive rows of the shuffled data (the
        last batch of a pass may be shorter; the next pass uses ``batch_size`` again); when every
@@ -214,7 +215,7 @@ def train(
         batch_size: rows per mini-batch, an int >= 1.
         return_losses: also return the loss of every iteration.
         return_weights: also return the trained weights.
-        seed: the seed for ``np.random.seed`` (reseeds numpy's global generator).
+        seed: the seed of numpy's global generator, set at the start (``np.random.seed``).
         hidden_size: the number of hidden units ``h``, a positive int.
 
     Returns:
