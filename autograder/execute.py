@@ -164,7 +164,8 @@ def student_message(exc: CallFailed, call: str | None = None) -> str:
     if exc.kind == "not_implemented":
         return f"{what} is not implemented yet (it raises NotImplementedError)."
     if exc.kind in ("timeout", "crash", "protocol", "missing_module", "missing_function"):
-        return exc.message[0].upper() + exc.message[1:] + ("" if exc.message.endswith(".") else ".")
+        text = exc.message[0].upper() + exc.message[1:] if exc.message.startswith("your ") else exc.message
+        return text + ("" if text.endswith(".") else ".")
     if exc.kind == "unencodable":
         return f"{what} {exc.message}: return a numpy array or a number."
     where = f" ({exc.where})" if exc.where else ""
