@@ -211,6 +211,9 @@ def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str
         level, reason = Isolation.UID, "bubblewrap is missing or cannot create namespaces here"
     else:
         level, reason = Isolation.SANDBOX, ""
+    if root and requested is Isolation.PROCESS:
+        raise SandboxError("as root, student code never runs with the grader's uid: use "
+                           "--isolation uid or sandbox, or run the grader as an ordinary user")
     order = [Isolation.PROCESS, Isolation.UID, Isolation.SANDBOX]
     if requested is not None and order.index(requested) > order.index(level):
         raise SandboxError(f"isolation '{requested.value}' is not available: {reason}")

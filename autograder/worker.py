@@ -113,10 +113,10 @@ def describe_exception(exc: BaseException, submission: str, phase: str) -> dict:
 
 
 def _resolve(arg):
-    """Lesson functions travel by name: "sigmoid" or ["square", "sigmoid"]."""
-    if type(arg) is str:
+    """Lesson functions travel by name: "sigmoid" or ["square", "sigmoid"]; other strings stay."""
+    if type(arg) is str and arg in LESSON_FUNCTIONS:
         return LESSON_FUNCTIONS[arg]
-    if type(arg) in (list, tuple) and arg and all(type(a) is str for a in arg):
+    if type(arg) in (list, tuple) and arg and all(type(a) is str and a in LESSON_FUNCTIONS for a in arg):
         return [LESSON_FUNCTIONS[a] for a in arg]
     return arg
 
@@ -167,11 +167,8 @@ def invoke(module, header: dict, payload: dict, submission: str) -> tuple[dict, 
     if not callable(fn):
         return _failure("missing_function", f"{module.__name__}.py has no function {name}()",
                         "AttributeError"), None
-    try:
-        args = [_resolve(a) for a in payload.get("args", [])]
-        kwargs = {k: _resolve(v) for k, v in payload.get("kwargs", {}).items()}
-    except KeyError as exc:
-        return _failure("grader", f"unknown lesson function {exc}", "KeyError"), None
+    args = [_resolve(a) for a in payload.get("args", [])]
+    kwargs = {k: _resolve(v) for k, v in payload.get("kwargs", {}).items()}
     saved, logs = {}, {}
     for target, value in payload.get("stub", {}).items():
         saved[target] = getattr(module, target, None)

@@ -1,0 +1,115 @@
+"""The grader <-> worker wire format: plain data round-trips, everything else is refused."""
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from autograder import protocol
+
+
+def roundtrip(value):
+    frame = protocol.encode({"op": "x"}, value)
+    return protocol.decode(frame[8:])
+
+
+def test_plain_values_round_trip_with_their_types():
+    value = {"a": (1, 2.5, True, None, "s"), "b": [np.arange(6.0).reshape(2, 3), np.int32(7)],
+             "c": [float("nan"), float("inf"), -float("inf")]}
+    header, got = roundtrip(value)
+    assert header == {"op": "x"}
+    assert type(got) is dict and type(got["a"]) is tuple and got["a"] == (1, 2.5, True, None, "s")
+    arr = got["b"][0]
+    assert type(arr) is np.ndarray and arr.shape == (2, 3) and np.array_equal(arr, np.arange(6.0).reshape(2, 3))
+    assert type(got["b"][1]) is np.ndarray and got["b"][1].shape == () and got["b"][1] == 7
+    assert np.isnan(got["c"][0]) and got["c"][1] == float("inf") and got["c"][2] == -float("inf")
+
+
+@pytest.mark.parametrize("value,text", [
+    (object(), "object"),
+    (np.arange(3).view(np.matrix), "subclass of numpy.ndarray"),
+    (np.array([object()]), "not numeric"),
+    (np.array(["a", "b"]), "not numeric"),
+    ({1: 2}, "keys"),
+    ({1, 2}, "set"),
+    (lambda: 0, "function"),
+])
+def test_values_without_a_plain_form_are_refused(value, text):
+    with pytest.raises(protocol.EncodeError, match=text):
+        protocol.encode({}, value)
+
+
+def test_nesting_and_size_are_capped():
+    deep = []
+    for _ in range(protocol.MAX_DEPTH + 3):
+        deep = [deep]
+    with pytest.raises(protocol.EncodeError, match="nested"):
+        protocol.encode({}, deep)
+    with pytest.raises(protocol.EncodeError, match="MiB"):
+        protocol.encode({}, np.zeros(300_000), limit=1 << 20)
+
+
+def _frame(doc: dict, blobs: list[bytes] = ()) -> bytes:
+    text = json.dumps(doc).encode()
+    return struct.pack(">I", len(text)) + text + b"".join(blobs)
+
+
+def test_decode_refuses_pickled_arrays():
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    blob = buf.getvalue()
+    with pytest.raises(protocol.ProtocolError, match="npy"):
+        protocol.decode(_frame({"h": {}, "v": {"__nd__": 0}, "b": [len(blob)]}, [blob]))
+
+
+@pytest.mark.parametrize("doc", [
+    {"h": {}, "v": {"__class__": "os.system"}, "b": []},
+    {"h": {}, "v": {"__tuple__": [1], "__dict__": []}, "b": []},
+    {"h": {}, "v": {"__nd__": 3}, "b": []},
+    {"h": {}, "v": {"__float__": "1e999"}, "b": []},
+    {"h": [], "v": 1, "b": []},
+    {"h": {}, "v": 1},
+])
+def test_decode_refuses_anything_but_the_format(doc):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(_frame(doc))
+
+
+def test_decode_refuses_trailing_bytes():
+    with pytest.raises(protocol.ProtocolError, match="length"):
+        protocol.decode(_frame({"h": {}, "v": 1, "b": []}) + b"junk")
+
+
+def test_recv_enforces_the_size_cap_before_reading():
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(struct.pack(">QI", 10 << 30, 2))
+        with pytest.raises(protocol.ProtocolError, match="refused"):
+            protocol.recv(b, deadline=time.monotonic() + 1)
+
+
+def test_recv_times_out_and_sees_eof():
+    a, b = socket.socketpair()
+    with pytest.raises(TimeoutError):
+        protocol.recv(b, deadline=time.monotonic() + 0.05)
+    a.close()
+    with pytest.raises(EOFError):
+        protocol.recv(b, deadline=time.monotonic() + 1)
+    b.close()
+
+
+def test_recv_reads_a_big_frame_sent_in_pieces():
+    a, b = socket.socketpair()
+    frame = protocol.encode({"op": "big"}, np.arange(200_000.0))
+    sender = threading.Thread(target=lambda: [a.sendall(frame[i:i + 4096]) for i in range(0, len(frame), 4096)])
+    sender.start()
+    header, value = protocol.recv(b, deadline=time.monotonic() + 10)
+    sender.join()
+    a.close(), b.close()
+    assert header == {"op": "big"} and value.shape == (200_000,) and value[-1] == 199_999.0

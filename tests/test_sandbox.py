@@ -1,0 +1,211 @@
+"""The sandboxed worker at every isolation level this machine offers.
+
+``sandbox`` needs root and a working bubblewrap, ``uid`` needs root, ``process`` needs a non-root
+user (as root, student code is never run with the grader's uid); levels that are not available
+are skipped with the reason.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.results import Isolation
+from autograder.sandbox import JAIL_ENV, CallFailed, Slot, SandboxError, detect_isolation, kill_uid
+
+LIMITS = dict(memory_mb=1024, cpu_seconds=20, processes=32, file_size_mb=1, open_files=64, scratch_mb=4,
+              output_kb=4)
+
+
+def _available(level: Isolation) -> str:
+    try:
+        detect_isolation(level)
+        return ""
+    except SandboxError as exc:
+        return str(exc)
+
+
+LEVELS = [pytest.param(level, marks=pytest.mark.skipif(bool(_available(level)), reason=_available(level) or "-"))
+          for level in (Isolation.SANDBOX, Isolation.UID, Isolation.PROCESS)]
+
+STUDENT = textwrap.dedent('''
+    import os, signal, sys, time
+    import numpy as np
+    print("imported")
+
+    def ok(x):
+        return np.asarray(x) * 2
+
+    def todo(x):
+        raise NotImplementedError
+
+    def bad(x):
+        return {"a": 1}["b"]
+
+    def obj():
+        return object()
+
+    def bye():
+        sys.exit(0)
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    def spin():
+        while True:
+            pass
+
+    def segv():
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    def chatty():
+        print("x" * 20000)
+        return 1
+
+    def uses_helper(x):
+        return helper(x) + 1
+
+    def helper(x):
+        return 0
+
+    def escape():
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(60)
+            os._exit(0)
+        return 1
+
+    def peek(path):
+        try:
+            with open(path) as fh:
+                return fh.read(20)
+        except OSError as exc:
+            return type(exc).__name__
+
+    def mutate(a):
+        a[:] = 0
+        return 1
+''')
+
+
+@pytest.fixture(params=LEVELS)
+def slot(request, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mod.py").write_text(STUDENT)
+    (tmp_path / "sub" / "broken.py").write_text("def f(:\n    pass\n")
+    (tmp_path / "sub" / "loops.py").write_text("while True:\n    pass\n")
+    with Slot(request.param, LIMITS) as s:
+        s.stage(tmp_path / "sub")
+        yield s
+
+
+def call(slot, fn, *args, question="q", module="mod", inject=None, timeout=5.0, **kw):
+    if slot.question != question:
+        slot.begin_question(question, module, inject or {}, time.monotonic() + timeout)
+    return slot.call(fn, list(args), {}, deadline=time.monotonic() + timeout, **kw)
+
+
+def test_the_worker_runs_unprivileged_inside_its_limits(slot):
+    info = slot.probe()
+    assert info["rlimits"]["RLIMIT_AS"][0] == LIMITS["memory_mb"] << 20
+    assert info["rlimits"]["RLIMIT_CPU"][0] == LIMITS["cpu_seconds"]
+    assert info["rlimits"]["RLIMIT_FSIZE"][0] == LIMITS["file_size_mb"] << 20
+    if slot.level is not Isolation.PROCESS:
+        assert info["uid"] != 0 and info["euid"] != 0 and info["groups"] == []
+        assert info["rlimits"]["RLIMIT_NPROC"][0] == LIMITS["processes"]
+    if slot.level is Isolation.SANDBOX:
+        assert info["visible_pids"] <= 3
+        assert set(info["environ"]) <= set(JAIL_ENV) | {"PWD", "TMPDIR"}
+
+
+def test_a_value_comes_back_as_plain_data(slot):
+    import numpy as np
+    reply = call(slot, "ok", np.arange(3.0))
+    assert type(reply["value"]) is np.ndarray and reply["value"].tolist() == [0.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("fn,kind,text", [
+    ("todo", "not_implemented", ""),
+    ("bad", "exception", "KeyError"),
+    ("obj", "unencodable", "object"),
+    ("bye", "exit", "SystemExit"),
+    ("interrupt", "interrupt", "KeyboardInterrupt"),
+    ("nothing_here", "missing_function", "no function nothing_here"),
+])
+def test_failures_are_named(slot, fn, kind, text):
+    args = [1.0] if fn in ("todo", "bad") else []
+    with pytest.raises(CallFailed) as info:
+        call(slot, fn, *args)
+    assert info.value.kind == kind
+    assert text in info.value.type + info.value.message
+    if fn == "bad":
+        assert info.value.where.startswith("mod.py, line ")
+
+
+def test_a_timeout_kills_the_worker_and_the_next_question_runs(slot):
+    start = time.monotonic()
+    with pytest.raises(CallFailed) as info:
+        call(slot, "spin", timeout=0.5)
+    assert info.value.kind == "timeout" and time.monotonic() - start < 3
+    assert call(slot, "ok", 2.0, question="next")["value"] == 4.0
+
+
+def test_a_crash_is_reported_with_its_signal(slot):
+    with pytest.raises(CallFailed) as info:
+        call(slot, "segv")
+    assert info.value.kind == "crash" and "SIGSEGV" in info.value.message
+
+
+def test_import_failures_are_the_students(slot):
+    with pytest.raises(CallFailed) as info:
+        call(slot, "f", module="broken")
+    assert info.value.phase == "import" and info.value.type == "SyntaxError" and "line 1" in info.value.where
+    with pytest.raises(CallFailed) as info:
+        call(slot, "f", module="loops", question="q2", timeout=0.5)
+    assert info.value.kind == "timeout"
+
+
+def test_prerequisites_traces_stubs_and_inputs(slot):
+    import numpy as np
+    src = "def helper(x):\n    return 41\n"
+    assert call(slot, "uses_helper", 0, inject={"helper": src})["value"] == 42
+    reply = call(slot, "uses_helper", 5, trace={"helper": 3})
+    assert reply["trace"]["helper"]["calls"] == 1
+    assert call(slot, "uses_helper", 0, stub={"helper": 9})["value"] == 10
+    a = np.ones(3)
+    reply = call(slot, "mutate", a, return_inputs=True)
+    assert reply["inputs_after"][0].tolist() == [0.0, 0.0, 0.0] and a.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_output_is_captured_and_capped(slot):
+    call(slot, "chatty")
+    text, dropped = slot.finish()
+    assert text.startswith("imported\n") and len(text) <= LIMITS["output_kb"] << 10 and dropped > 10000
+
+
+def test_no_process_of_a_question_survives_it(slot):
+    if slot.level is Isolation.PROCESS:
+        pytest.skip("without a uid of its own, a setsid() grandchild can outlive its question")
+    call(slot, "escape")
+    slot.end_question()
+    time.sleep(0.2)
+    zygote = slot._proc.pid
+    leftover = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and int(entry.name) != zygote:
+            try:
+                status = Path(f"/proc/{entry.name}/status").read_text()
+            except OSError:
+                continue
+            uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+            if uid == slot.uid and "State:\tZ" not in status:
+                leftover.append(entry.name)
+    # the zygote itself (and bwrap's init in a pid namespace) stay; nothing the student started
+    assert len(leftover) <= 2, leftover
+    if slot.level is Isolation.SANDBOX:
+        assert call(slot, "peek", str(Path(__file__)), question="p")["value"] == "FileNotFoundError"
+        assert call(slot, "peek", "/etc/passwd", question="p")["value"] == "FileNotFoundError"
