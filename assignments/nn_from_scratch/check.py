@@ -1,0 +1,242 @@
+"""Run the public checks of this assignment and report, per question, how your code is doing.
+
+    python check.py                       # every question
+    python check.py deriv train           # only these (a question id, function or module name)
+    python check.py -v                    # also list every single check
+    python check.py --notebook nn_from_scratch.ipynb   # check the code in the notebook instead
+
+Each question is reported as PASSED, FAILED (with what was called, what was expected, what came
+back, and a hint) or NOT IMPLEMENTED. These public checks are a first test only: your grade comes
+from hidden checks with other inputs. Exit status: 0 if every question checked passed, 1 if
+not, 2 if the checks themselves could not run (please tell your instructor).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE / "tests"
+OUTPUT_LINES = 8  # how many lines of your own printed output are shown under a failure
+
+
+def modules_from_notebook(notebook: Path, folder: Path) -> list[str]:
+    """Write the code cells of ``notebook`` as modules into ``folder``; return their names.
+
+    A code cell belongs to the module named in its metadata (``autograder.module``) or in its
+    first line (``# module: foundations``); other cells are ignored.
+    """
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    sources: dict[str, list[str]] = {}
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else text
+        lines = text.splitlines()
+        module = (cell.get("metadata", {}).get("autograder") or {}).get("module")
+        if lines and lines[0].strip().startswith("# module:"):
+            module = module or lines[0].split(":", 1)[1].strip()
+            lines = lines[1:]
+        if module:
+            sources.setdefault(module, []).append("\n".join(lines).strip("\n"))
+    for module, parts in sources.items():
+        (folder / f"{module}.py").write_text("\n\n\n".join(parts) + "\n", encoding="utf-8")
+    return sorted(sources)
+
+
+def collect(selected: list[str]) -> tuple[list[dict], list[str]]:
+    """The questions to check, each with its public checks, and problems loading the checks."""
+    from _questions import QUESTIONS
+
+    tests: dict[str, list] = {}
+    problems = []
+    for path in sorted(TESTS.glob("test_*.py")):
+        try:
+            module = importlib.import_module(path.stem)
+        except Exception as error:  # a broken check file is our fault, not yours
+            problems.append(f"tests/{path.name} could not be loaded: {type(error).__name__}: {error}")
+            continue
+        for name, test in list(vars(module).items()):  # in the order they are defined
+            if name.startswith("test_") and callable(test):
+                tests.setdefault(getattr(test, "question", "(no question)"), []).append(test)
+    known = [dict(id=qid, points=points, hint=hint, requires=requires)
+             for qid, points, hint, requires in QUESTIONS]
+    ids = {q["id"] for q in known}
+    known += [dict(id=qid, points=0.0, hint="", requires=()) for qid in tests if qid not in ids]
+    chosen = []
+    for question in known:
+        module, _, function = question["id"].partition(".")
+        if not selected or any(s in (question["id"], module, function) for s in selected):
+            chosen.append(dict(question, tests=tests.get(question["id"], [])))
+    return chosen, problems
+
+
+def run_one(test) -> tuple[str, str, str, bool]:
+    """Run one check; return ``(status, message, what your code printed, ran out of time)``."""
+    from _support import OutOfTime, classify
+
+    printed = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        try:
+            test()
+        except Exception as caught:  # KeyboardInterrupt still stops the run
+            error = caught
+    status, message = classify(error)
+    return status, message, printed.getvalue(), isinstance(error, OutOfTime)
+
+
+def run_question(question: dict) -> list[tuple[str, str, str]]:
+    """Run a question's checks; after one runs out of time, the others are skipped."""
+    results = []
+    for test in question["tests"]:
+        status, message, printed, out_of_time = run_one(test)
+        results.append((status, message, printed))
+        if out_of_time:
+            skipped = len(question["tests"]) - len(results)
+            if skipped:
+                more = f"{skipped} more check{'s' if skipped > 1 else ''} of this question skipped"
+                results[-1] = (status, f"{message}\n({more})", printed)
+            break
+    return results
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line.strip() else line for line in text.splitlines())
+
+
+def summarize(statuses: list[str]) -> str:
+    from _support import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
+
+    if not statuses:
+        return "NO PUBLIC CHECK"
+    for status in (ERROR, FAILED, NOT_IMPLEMENTED):
+        if status in statuses:
+            return status
+    return PASSED
+
+
+def report(question: dict, results: list, outcome: dict, width: int, verbose: bool) -> str:
+    """The lines of one question in the report."""
+    from _support import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
+
+    qid, points, tests = question["id"], question["points"], question["tests"]
+    statuses = [status for status, _, _ in results]
+    status = outcome[qid]
+    label = f"{qid} ({points:g} pt{'s' if points != 1 else ''})" if points else qid
+    if status == PASSED:
+        detail = f"{statuses.count(PASSED)}/{len(tests)} checks"
+    elif status == NOT_IMPLEMENTED:
+        message = next(m for s, m, _ in results if s == NOT_IMPLEMENTED)
+        function = qid.partition(".")[2]
+        detail = "" if message.startswith(f"{function}:") else f"needs {message}"
+    elif status == "NO PUBLIC CHECK":
+        detail = "(no public check for this question)"
+    else:
+        failed = sum(1 for s in statuses if s in (FAILED, ERROR))
+        detail = f"{failed} of {len(tests)} checks failed"
+    lines = [f"{status:<16} {label:<{width}}  {detail}".rstrip()]
+    shown = 0
+    for test, (check_status, message, printed) in zip(tests, results):
+        title = (test.__doc__ or test.__name__).strip().splitlines()[0]
+        if verbose:
+            lines.append(f"    - {check_status.lower()}: {title}")
+        if check_status in (FAILED, ERROR) and (shown == 0 or verbose):
+            shown += 1
+            if check_status == ERROR:
+                lines.append("    The check itself crashed; this is not your fault. Please send this to your instructor:")
+            else:
+                lines.append(f"    Check: {title}")
+            lines.append(indent(message, "    "))
+            if printed.strip():
+                out = printed.strip().splitlines()
+                more = f"\n      ... ({len(out) - OUTPUT_LINES} more lines)" if len(out) > OUTPUT_LINES else ""
+                lines.append("    Your code printed:\n" + indent("\n".join(out[:OUTPUT_LINES]), "      | ") + more)
+    if status == FAILED:
+        replaced = {r for test in tests for r in getattr(test, "stands_in_for", ())}
+        weak = [r for r in question["requires"] if outcome.get(r, PASSED) != PASSED and r not in replaced]
+        if weak:
+            names = ", ".join(r.partition(".")[2] for r in weak)
+            lines.append(f"    Note: this uses your {names}, which does not pass its own checks yet; fix that "
+                         "first. (The grader uses a correct one here, so a mistake there costs points once.)")
+        if question["hint"]:
+            lines.append(f"    Hint: {question['hint']}")
+        if shown < sum(1 for s in statuses if s == FAILED) and not verbose:
+            lines.append(f"    (more failing checks: python check.py {qid} -v)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python check.py",
+        description="Run the public checks and report each question as PASSED, FAILED or NOT IMPLEMENTED.",
+    )
+    parser.add_argument("questions", nargs="*", help="question ids, function or module names (default: all)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every check, not only the first failure")
+    parser.add_argument("--notebook", type=Path, help="check the code cells of this notebook instead of the .py files")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    sys.path[:0] = [str(HERE), str(TESTS)]
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="nn-check-") as scratch:
+        if args.notebook is not None:
+            if not args.notebook.is_file():
+                print(f"check.py: no notebook at {args.notebook}", file=sys.stderr)
+                return 2
+            found = modules_from_notebook(args.notebook, Path(scratch))
+            sys.path.insert(0, scratch)
+            os.environ["NN_CHECK_MODULE_DIR"] = scratch
+            notes.append(f"Checking the code cells of {args.notebook.name} (modules: {', '.join(found) or 'none'}).")
+        try:
+            from _questions import ASSIGNMENT
+            from _support import ERROR, NOT_IMPLEMENTED, PASSED
+
+            questions, problems = collect(args.questions)
+        except Exception as error:
+            print(f"check.py: the checks could not be loaded ({type(error).__name__}: {error}).", file=sys.stderr)
+            print("This is not your fault: please tell your instructor.", file=sys.stderr)
+            return 2
+        if not questions:
+            print(f"check.py: no question matches {' '.join(args.questions)}", file=sys.stderr)
+            return 2
+
+        print(f"{ASSIGNMENT}: public checks (a first test of your work; the hidden checks decide the grade)")
+        for note in notes:
+            print(note)
+        print()
+        results = {q["id"]: run_question(q) for q in questions}
+        outcome = {qid: summarize([s for s, _, _ in r]) for qid, r in results.items()}
+        width = max(len(q["id"]) + 9 for q in questions)
+        for question in questions:
+            print(report(question, results[question["id"]], outcome, width, args.verbose))
+        for problem in problems:
+            print(f"\n{ERROR}: {problem}\nThis is not your fault: please tell your instructor.")
+
+    elapsed = time.perf_counter() - started
+    statuses = list(outcome.values())
+    counts = {s: statuses.count(s) for s in (PASSED, "FAILED", NOT_IMPLEMENTED)}
+    print()
+    print(
+        f"{counts[PASSED]} of {len(statuses)} questions pass the public checks; "
+        f"{counts['FAILED']} failed, {counts[NOT_IMPLEMENTED]} not implemented yet ({elapsed:.1f} s)."
+    )
+    if problems or ERROR in statuses:
+        return 2
+    if counts[PASSED] == len(statuses):
+        print("All public checks pass. The hidden checks use other inputs: test your code on your own cases too.")
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""The student release (`autograder release`): generated from solutions/, committed, shipped as a zip.
+
+Subprocess tests run the release's own `check.py` and pytest with this interpreter, in temporary
+folders outside the repository, as a student would.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import release as rel
+from autograder.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "release" / "markers"
+SOLUTIONS = ROOT / "solutions" / "nn_from_scratch"
+COMMITTED = ROOT / "assignments" / "nn_from_scratch"
+GRADED_MODULES = ("foundations", "linear_regression", "neural_network")
+QUESTION_IDS = tuple(load_config(ROOT / "grading.yml").questions)
+STATUS_LINE = re.compile(r"^(PASSED|FAILED|NOT IMPLEMENTED|CHECKER ERROR|NO PUBLIC CHECK)\s+(\S+)", re.M)
+
+
+@pytest.fixture(scope="module")
+def built() -> rel.Release:
+    return rel.build_release(rel.Layout(ROOT))
+
+
+@pytest.fixture(scope="module")
+def student_zip(built: rel.Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("zip") / "nn_from_scratch.zip"
+    rel.build_zip(built.files, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def unpacked(student_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zip unpacked into an empty folder, as a student gets it."""
+    target = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(student_zip) as archive:
+        archive.extractall(target)
+    return target / "nn_from_scratch"
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON"))}
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
+
+
+def statuses(output: str) -> dict[str, str]:
+    return {qid: status for status, qid in STATUS_LINE.findall(output)}
+
+
+def with_solutions(release_dir: Path, target: Path) -> Path:
+    """A copy of the release with the reference modules in place of the stubs."""
+    shutil.copytree(release_dir, target)
+    for module in GRADED_MODULES:
+        shutil.copy(SOLUTIONS / f"{module}.py", target / f"{module}.py")
+    return target
+
+
+# ------------------------------------------------------------------------------- markers
+
+
+def test_every_legal_marker_layout_renders_as_the_golden_stub():
+    """Hints, code after the block, END after the last statement, methods, nested functions,
+    sibling imports, and a marker-like string in a docstring all give the expected stub."""
+    source = (FIXTURES / "good.py").read_text(encoding="utf-8")
+    blocks = rel.parse_markers(source, "good.py")
+    assert [b.function for b in blocks] == ["with_hint", "block_is_last", "Model.fit", "outer.inner"]
+    assert blocks[0].hint == ("first hint line", "second hint line")
+    assert blocks[0].code == ("result = twice(total) * LIMIT", "result = h.twice(result)")
+    stub = rel.render_stub(source, blocks, module="good", modules=["good", "helpers"], filename="good.py")
+    assert stub == (FIXTURES / "good.expected.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "fixture, line, message",
+    [
+        ("unclosed", 2, "BEGIN SOLUTION is never closed"),
+        ("nested", 4, "BEGIN SOLUTION inside another solution block (opened at line 2)"),
+        ("outside", 3, "BEGIN SOLUTION outside a function"),
+        ("duplicate", 7, "a second solution block in f() (the first begins at line 3)"),
+        ("end_without_begin", 3, "END SOLUTION without a BEGIN SOLUTION"),
+        ("crosses_functions", 8, "END SOLUTION is not in f()"),
+        ("misspelled", 2, "malformed solution marker '# Begin Solution'"),
+        ("shares_a_line", 2, "a solution marker must be on a line of its own"),
+        ("empty", 2, "empty solution block in f()"),
+        ("unbalanced_indent", 5, "END SOLUTION is indented differently"),
+    ],
+)
+def test_a_broken_marker_is_an_error_naming_file_and_line(fixture, line, message):
+    """Each malformed layout is a ReleaseError "<file>:<line>: <what>"."""
+    source = (FIXTURES / f"{fixture}.py").read_text(encoding="utf-8")
+    filename = f"solutions/nn_from_scratch/{fixture}.py"
+    with pytest.raises(rel.ReleaseError) as error:
+        rel.parse_markers(source, filename)
+    assert str(error.value).startswith(f"{filename}:{line}: ")
+    assert message in str(error.value)
+
+
+def copy_inputs(target: Path) -> Path:
+    """The release's inputs copied into a scratch repository (solutions, grading.yml, data, comparator)."""
+    shutil.copytree(SOLUTIONS, target / "solutions" / "nn_from_scratch",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "grading.yml", target / "grading.yml")
+    (target / "data").mkdir()
+    shutil.copy(ROOT / "data" / "boston_house_prices.csv", target / "data")
+    (target / "autograder").mkdir()
+    shutil.copy(ROOT / "autograder" / "compare.py", target / "autograder")
+    return target
+
+
+@pytest.mark.parametrize("fixture, line", [("unclosed", 2), ("nested", 4), ("outside", 3), ("duplicate", 7)])
+def test_a_broken_marker_in_the_solutions_fails_the_release_and_writes_nothing(tmp_path, capsys, fixture, line):
+    """`autograder release` exits 1 naming file:line; the old release folder and zip are untouched."""
+    repo = copy_inputs(tmp_path / "repo")
+    foundations = repo / "solutions" / "nn_from_scratch" / "foundations.py"
+    given = foundations.read_text(encoding="utf-8")
+    broken = (FIXTURES / f"{fixture}.py").read_text(encoding="utf-8")
+    foundations.write_text(given + "\n\n" + broken, encoding="utf-8")
+    line += len(given.splitlines()) + 2
+    out = tmp_path / "assignments"
+    (out / "nn_from_scratch").mkdir(parents=True)
+    (out / "nn_from_scratch" / "old.txt").write_text("the previous release")
+    zip_path = tmp_path / "dist" / "nn.zip"
+    parser = argparse.ArgumentParser()
+    rel.add_release_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["release", "--out", str(out), "--zip", str(zip_path), "--root", str(repo)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert f"solutions/nn_from_scratch/foundations.py:{line}: " in err
+    assert "nothing was written" in err
+    assert sorted(p.name for p in out.rglob("*")) == ["nn_from_scratch", "old.txt"]
+    assert not zip_path.exists() and not zip_path.parent.exists()
+
+
+def test_a_graded_question_without_a_solution_block_fails_the_release(tmp_path):
+    """grading.yml grades a function that has no block: students would get the answer."""
+    repo = copy_inputs(tmp_path / "repo")
+    grading = repo / "grading.yml"
+    grading.write_text(grading.read_text(encoding="utf-8") + "  foundations.sigmoid:\n    points: 1\n", encoding="utf-8")
+    with pytest.raises(rel.ReleaseError, match=r"foundations\.py:1: grading\.yml grades foundations\.sigmoid"):
+        rel.build_release(rel.Layout(repo))
+
+
+def test_a_solution_line_copied_into_a_public_check_fails_the_release(tmp_path):
+    """The release refuses to ship a file that contains a line of a solution block."""
+    repo = copy_inputs(tmp_path / "repo")
+    leaky = repo / "solutions" / "nn_from_scratch" / "public_tests" / "test_leaky.py"
+    leaky.write_text("# the answer:\n# dLdW1 = np.dot(np.transpose(X), dLdM1)\n", encoding="utf-8")
+    with pytest.raises(rel.ReleaseError, match=r"tests/test_leaky\.py: 'dLdW1 = np\.dot"):
+        rel.build_release(rel.Layout(repo))
+
+
+# ------------------------------------------------------------------------------- the committed release
+
+
+def test_the_committed_release_is_exactly_what_the_release_step_generates(built):
+    """assignments/nn_from_scratch/ is byte for byte the release of the current solutions/."""
+    on_disk = {
+        p.relative_to(COMMITTED).as_posix(): p.read_bytes()
+        for p in sorted(COMMITTED.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts
+    }
+    stale = sorted(name for name in set(on_disk) | set(built.files) if on_disk.get(name) != built.files.get(name))
+    assert not stale, f"assignments/ is out of date in {stale}: run `autograder release` and commit the result"
+
+
+def test_every_graded_question_is_a_todo_that_raises_not_implemented(built):
+    """Each question id <module>.<function> of grading.yml is a stub whose body ends in the raise."""
+    for qid in QUESTION_IDS:
+        module, function = qid.split(".")
+        tree = ast.parse(built.files[f"{module}.py"])
+        node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+        last = node.body[-1]
+        assert isinstance(last, ast.Raise) and ast.unparse(last.exc) == (
+            f"NotImplementedError('{function}: not implemented yet')"
+        ), qid
+
+
+def test_stubs_keep_the_solutions_signatures_and_docstrings(built):
+    """Same functions, signatures and docstrings in stub and solution; given code is kept."""
+    for module in (*GRADED_MODULES, "data"):
+        solution = ast.parse((SOLUTIONS / f"{module}.py").read_text(encoding="utf-8"))
+        stub = ast.parse(built.files[f"{module}.py"])
+
+        def api(tree):
+            return {
+                n.name: (ast.unparse(n.args), ast.get_docstring(n))
+                for n in ast.walk(tree)
+                if isinstance(n, ast.FunctionDef)
+            }
+
+        assert api(stub) == api(solution), module
+        assert ast.get_docstring(stub) == ast.get_docstring(solution)
+
+
+def test_the_release_holds_the_promised_files_and_nothing_else(built):
+    names = set(built.files)
+    assert {f"{m}.py" for m in (*GRADED_MODULES, "data")} <= names
+    assert {"README.md", "nn_from_scratch.ipynb", "check.py", "requirements.txt", "pytest.ini",
+            "data/boston_house_prices.csv", "tests/_compare.py", "tests/conftest.py"} <= names
+    assert built.files["tests/_compare.py"] == (ROOT / "autograder" / "compare.py").read_bytes()
+    assert built.files["data/boston_house_prices.csv"] == (ROOT / "data" / "boston_house_prices.csv").read_bytes()
+    assert built.files["requirements.txt"].decode().split() == ["numpy>=1.26", "pytest>=8"]
+    assert all(not n.startswith(("solutions/", "autograder/")) for n in names)
+
+
+def test_the_handout_lists_every_question_with_its_points(built):
+    readme = built.files["README.md"].decode()
+    for qid, question in load_config(ROOT / "grading.yml").questions.items():
+        assert re.search(rf"^\| `{re.escape(qid)}` \| {question.points:g} \|", readme, re.M), qid
+    assert "{{" not in readme
+    for phrase in ("summed", "−2 (y − P)", "python check.py", "--notebook", "hidden checks", "rtol"):
+        assert phrase in readme, phrase
+
+
+# ------------------------------------------------------------------------------- notebook
+
+
+def test_the_notebook_rebuilds_each_stub_module(built):
+    """Every code cell names its module (metadata and first line); joined, they are the stub."""
+    notebook = json.loads(built.files["nn_from_scratch.ipynb"])
+    assert notebook["nbformat"] == 4
+    ids = [cell["id"] for cell in notebook["cells"]]
+    assert len(ids) == len(set(ids))
+    rebuilt: dict[str, list[str]] = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        module = cell["metadata"]["autograder"]["module"]
+        assert source.splitlines()[0] == f"# module: {module}"
+        assert cell["outputs"] == [] and cell["execution_count"] is None
+        rebuilt.setdefault(module, []).append(source.split("\n", 1)[1])
+    assert list(rebuilt) == list(GRADED_MODULES)
+    for module, parts in rebuilt.items():
+        stub = ast.parse(built.files[f"{module}.py"])
+        stub.body = stub.body[1:]  # the module docstring is the section's markdown cell
+        assert ast.dump(ast.parse("\n\n".join(parts))) == ast.dump(stub), module
+
+
+def test_the_release_is_deterministic(built, student_zip, tmp_path):
+    again = rel.build_release(rel.Layout(ROOT))
+    assert again.files == built.files
+    second = tmp_path / "again.zip"
+    rel.build_zip(again.files, second)
+    assert second.read_bytes() == student_zip.read_bytes()
+
+
+# ------------------------------------------------------------------------------- the zip
+
+
+def test_the_zip_holds_only_the_release_folder(built, student_zip):
+    with zipfile.ZipFile(student_zip) as archive:
+        infos = archive.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert names == [f"nn_from_scratch/{n}" for n in sorted(built.files)]
+    assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
+    for name in names:
+        assert "solutions/" not in name and "suites" not in name and not name.endswith("grading.yml"), name
+        assert "public_tests" not in name and "__pycache__" not in name, name
+
+
+def solution_lines() -> set[str]:
+    """Every non-blank, non-comment line inside a BEGIN/END SOLUTION block, stripped, minus the
+    lines that also appear outside the blocks (given code, such as `f1, f2 = chain`)."""
+    inside, outside = set(), set()
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        in_block = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if text in ("# BEGIN SOLUTION", "# END SOLUTION"):
+                in_block = text == "# BEGIN SOLUTION"
+            elif text and not text.startswith("#"):
+                (inside if in_block else outside).add(text)
+    return inside - outside
+
+
+def test_no_line_of_a_solution_body_is_in_any_file_of_the_zip(student_zip):
+    secrets = solution_lines()
+    assert len(secrets) > 50  # the blocks were found
+    with zipfile.ZipFile(student_zip) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode("utf-8", errors="replace")
+            found = sorted(line for line in secrets if line in text)
+            assert not found, f"{name} contains solution code: {found[:3]}"
+
+
+# ------------------------------------------------------------------------------- the student's commands
+
+
+def test_unpacked_zip_reports_every_question_not_implemented(unpacked):
+    """`python check.py` in the unpacked zip: every question NOT IMPLEMENTED, no checker error."""
+    result = run(["check.py"], cwd=unpacked)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert statuses(result.stdout) == {qid: "NOT IMPLEMENTED" for qid in QUESTION_IDS}
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "0 of 11 questions pass the public checks; 0 failed, 11 not implemented yet" in result.stdout
+
+
+def test_unpacked_zip_pytest_says_not_implemented_without_tracebacks(unpacked):
+    result = run(["-m", "pytest"], cwd=unpacked)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error" not in result.stdout.lower().replace("mean squared error", "")
+    for qid in QUESTION_IDS:
+        assert f"{qid}: NOT IMPLEMENTED YET" in result.stdout, qid
+    assert "Traceback" not in result.stdout
+
+
+def test_unpacked_zip_data_loader_finds_the_shipped_table(unpacked):
+    code = "import data; parts = data.load_lesson_split(); print([p.shape for p in parts])"
+    result = run(["-c", code], cwd=unpacked)
+    assert result.stdout.strip() == "[(354, 13), (152, 13), (354, 1), (152, 1)]", result.stderr
+
+
+def test_public_checks_pass_on_the_solutions(unpacked, tmp_path):
+    folder = with_solutions(unpacked, tmp_path / "solved")
+    result = run(["check.py"], cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert statuses(result.stdout) == {qid: "PASSED" for qid in QUESTION_IDS}
+    result = run(["-m", "pytest"], cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_notebook_reads_the_code_cells(unpacked, tmp_path):
+    """`check.py --notebook`: the stub notebook is not implemented; a notebook of the solutions passes."""
+    result = run(["check.py", "--notebook", "nn_from_scratch.ipynb"], cwd=unpacked)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert set(statuses(result.stdout).values()) == {"NOT IMPLEMENTED"}
+    sources = {m: (SOLUTIONS / f"{m}.py").read_text(encoding="utf-8") for m in GRADED_MODULES}
+    solved = tmp_path / "solved.ipynb"
+    solved.write_text(rel.build_notebook(sources, ()), encoding="utf-8")
+    result = run(["check.py", "--notebook", str(solved)], cwd=unpacked)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert statuses(result.stdout) == {qid: "PASSED" for qid in QUESTION_IDS}
+
+
+def test_a_wrong_answer_gets_a_calm_message_with_a_hint(unpacked, tmp_path):
+    """A forward difference in deriv: FAILED, the call, got vs expected, the tolerance and the hint."""
+    folder = with_solutions(unpacked, tmp_path / "wrong")
+    module = folder / "foundations.py"
+    source = module.read_text(encoding="utf-8")
+    wrong = source.replace("func(input_ - diff)) / (2 * diff)", "func(input_)) / diff")
+    assert wrong != source
+    module.write_text(wrong, encoding="utf-8")
+    result = run(["check.py", "deriv"], cwd=folder)
+    assert result.returncode == 1
+    assert statuses(result.stdout) == {"foundations.deriv": "FAILED"}
+    assert "deriv(square, 2) returned 4.000999999999699; expected 3.9999999999995595" in result.stdout
+    assert "rtol=1e-06, atol=1e-09" in result.stdout and "Hint: " in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_cli_hook_writes_the_release_and_the_zip(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    rel.add_release_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out"), "--zip", str(tmp_path / "d" / "s.zip")])
+    assert args.func is rel.run_release and args.func(args) == 0
+    assert "wrote" in capsys.readouterr().out
+    written = {p.relative_to(tmp_path / "out" / "nn_from_scratch").as_posix()
+               for p in (tmp_path / "out" / "nn_from_scratch").rglob("*") if p.is_file()}
+    assert written == set(rel.build_release(rel.Layout(ROOT)).files)
+    assert zipfile.ZipFile(tmp_path / "d" / "s.zip").testzip() is None
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["nn_from_scratch"]  # no staging left
