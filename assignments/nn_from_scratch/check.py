@@ -80,9 +80,9 @@ def collect(selected: list[str]) -> tuple[list[dict], list[str]]:
     return chosen, problems
 
 
-def run_one(test) -> tuple[str, str, str, bool]:
-    """Run one check; return ``(status, message, what your code printed, ran out of time)``."""
-    from _support import OutOfTime, classify
+def run_one(test) -> tuple[str, str, str, BaseException | None]:
+    """Run one check; return ``(status, message, what your code printed, the exception)``."""
+    from _support import classify
 
     printed = io.StringIO()
     error = None
@@ -92,16 +92,21 @@ def run_one(test) -> tuple[str, str, str, bool]:
         except Exception as caught:  # KeyboardInterrupt still stops the run
             error = caught
     status, message = classify(error)
-    return status, message, printed.getvalue(), isinstance(error, OutOfTime)
+    return status, message, printed.getvalue(), error
 
 
 def run_question(question: dict) -> list[tuple[str, str, str]]:
-    """Run a question's checks; after one runs out of time, the others are skipped."""
+    """Run a question's checks; stop early when a module does not import or a call runs out of time."""
+    from _support import ImportProblem, OutOfTime
+
     results = []
     for test in question["tests"]:
-        status, message, printed, out_of_time = run_one(test)
+        status, message, printed, error = run_one(test)
         results.append((status, message, printed))
-        if out_of_time:
+        if isinstance(error, ImportProblem):
+            question["import_problem"] = message
+            break
+        if isinstance(error, OutOfTime):
             skipped = len(question["tests"]) - len(results)
             if skipped:
                 more = f"{skipped} more check{'s' if skipped > 1 else ''} of this question skipped"
@@ -144,6 +149,8 @@ def report(question: dict, results: list, outcome: dict, width: int, verbose: bo
     else:
         failed = sum(1 for s in statuses if s in (FAILED, ERROR))
         detail = f"{failed} of {len(tests)} checks failed"
+    if question.get("import_problem"):
+        return f"{status:<16} {label:<{width}}  {question['import_problem']}"
     lines = [f"{status:<16} {label:<{width}}  {detail}".rstrip()]
     shown = 0
     for test, (check_status, message, printed) in zip(tests, results):

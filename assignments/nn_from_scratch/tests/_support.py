@@ -48,6 +48,10 @@ class OutOfTime(StudentFailure):
     """A call into your code ran past `TIME_LIMIT` (check.py then skips the question's other checks)."""
 
 
+class ImportProblem(StudentFailure):
+    """One of your modules cannot be imported (every check of its questions fails the same way)."""
+
+
 class _OutOfTime(BaseException):
     """Raised inside your code when a call runs past `TIME_LIMIT` (not an Exception on purpose)."""
 
@@ -94,29 +98,45 @@ def where(error: BaseException) -> str:
     return f" ({Path(frame.filename).name}, line {frame.lineno}, in {frame.name})"
 
 
+_IMPORT_FAILURES: dict[str, StudentFailure] = {}
+
+
 def student(module: str) -> Any:
     """Import your module ``module`` (``"foundations"``).
+
+    A module that cannot be imported is tried once; later checks get the same failure.
 
     Raises:
         StudentFailure: if it cannot be imported, with the reason (a syntax error and its line,
             a missing package, an exception at import time).
     """
     __tracebackhide__ = True
+    if module in _IMPORT_FAILURES:
+        raise _IMPORT_FAILURES[module]
     if str(RELEASE_DIR) not in sys.path:
         sys.path.insert(0, str(RELEASE_DIR))
+    try:
+        return _import(module)
+    except ImportProblem as failure:
+        _IMPORT_FAILURES[module] = failure
+        raise
+
+
+def _import(module: str) -> Any:
+    __tracebackhide__ = True
     try:
         with _deadline(TIME_LIMIT):
             return importlib.import_module(module)
     except SyntaxError as error:
-        raise StudentFailure(
+        raise ImportProblem(
             f"{module}.py could not be imported: {type(error).__name__} at line {error.lineno}: {error.msg}"
         ) from None
     except _OutOfTime:
-        raise OutOfTime(f"importing {module}.py took more than {TIME_LIMIT:g} s") from None
+        raise ImportProblem(f"importing {module}.py took more than {TIME_LIMIT:g} s") from None
     except SystemExit:
-        raise StudentFailure(f"{module}.py called sys.exit() (or exit()) while being imported: remove that call.") from None
+        raise ImportProblem(f"{module}.py called sys.exit() (or exit()) while being imported: remove that call.") from None
     except Exception as error:  # anything your module raises while it is imported
-        raise StudentFailure(
+        raise ImportProblem(
             f"{module}.py could not be imported: {type(error).__name__}: {error}{where(error)}"
         ) from None
 
