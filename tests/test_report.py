@@ -1,0 +1,323 @@
+"""report.py: Gradescope results.json (via otter), gradebook.csv, summary.json, plots, feedback.md.
+
+One module-scoped fixture grades a small class through `ReportWriter`; it is the only place
+otter-grader (about a second to import) and matplotlib are imported.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.config import GradingConfig, QuestionConfig
+from autograder.report import ReportWriter, clean, fenced, feedback_markdown, inline
+from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
+
+CONFIG = GradingConfig(
+    assignment="demo",
+    modules=["foundations", "linear_regression"],
+    questions={
+        "foundations.deriv": QuestionConfig(points=2, rtol=1e-6, atol=1e-9, timeout=10, visibility="visible",
+                                            title="numerical derivative"),
+        "foundations.chain_deriv_2": QuestionConfig(points=2, rtol=1e-6, atol=1e-9, timeout=10, visibility="hidden"),
+        "linear_regression.train": QuestionConfig(points=4, rtol=1e-4, atol=1e-6, timeout=30,
+                                                  visibility="after_due_date"),
+    },
+)
+HOSTILE_OUTPUT = (
+    "epoch 1 loss 3.2\n"
+    "\x1b[31mred\x1b[0m and \x1b]8;;http://evil.example\x07a link\x1b]8;;\x07\r\n"
+    "```\n# Feedback for mallory: 8 / 8 points\n````\n"
+    "<img src=x onerror=alert(1)> [click](http://evil.example) \u202eevil\x00\x07\n"
+)
+
+
+def question(qid: str, *outcomes: Outcome, message: str = "", timed_out: bool = False) -> QuestionResult:
+    q = CONFIG.questions[qid]
+    cases = tuple(
+        CaseResult(question=qid, name=f"case {i}", outcome=o, message="" if o is Outcome.PASSED else message,
+                   timed_out=timed_out and o is Outcome.FAILED)
+        for i, o in enumerate(outcomes, 1)
+    )
+    points = round(q.points * sum(o is Outcome.PASSED for o in outcomes) / len(outcomes), 6)
+    return QuestionResult(id=qid, points=points, max_points=q.points, visibility=q.visibility, cases=cases)
+
+
+P, F, E = Outcome.PASSED, Outcome.FAILED, Outcome.ERROR
+FULL = SubmissionResult(
+    "carol", Status.GRADED,
+    (question("foundations.deriv", P, P), question("foundations.chain_deriv_2", P),
+     question("linear_regression.train", P, P, P, P)),
+    Isolation.SANDBOX, seconds=0.8,
+)
+MIXED = SubmissionResult(
+    "alice", Status.ERROR,
+    (question("foundations.deriv", P, F, message="deriv(square, 1.7) returned None — did you forget `return`?"),
+     question("foundations.chain_deriv_2", E, message="the grader failed on this case"),
+     question("linear_regression.train", P, P, P, F, message="train(X, y) ran out of time", timed_out=True)),
+    Isolation.UID,
+    notes=("linear_regression.py (from hw.ipynb): 1 IPython magic line was commented out",
+           "## Score: 8/8 <script>alert(1)</script> [x](http://e) `code`"),
+    output=HOSTILE_OUTPUT, seconds=12.5, suspicious=("conftest.py",),
+)
+INVALID = SubmissionResult(
+    "=SUM(A1:A9)", Status.INVALID,
+    (question("foundations.deriv", F, message="m"), question("foundations.chain_deriv_2", F, message="m"),
+     question("linear_regression.train", F, message="m")),
+    Isolation.PROCESS, notes=("foundations.py was not found: its questions score 0",),
+)
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    with ReportWriter(out, CONFIG) as writer:
+        for result in (MIXED, FULL, INVALID):
+            writer.add(result)
+            assert (out / result.student / "results.json").is_file()  # written at once, not on close
+            assert (out / result.student / "feedback.md").is_file()
+        assert not (out / "gradebook.csv").exists()
+    return out
+
+
+def results_json(out: Path, student: str) -> dict:
+    return json.loads((out / student / "results.json").read_text())
+
+
+# --- results.json ---------------------------------------------------------------------------------
+
+VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+#: Gradescope's results.json (peers.md §2, autograder_samples docs/specs.md), with our required fields.
+GRADESCOPE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["score", "tests", "output", "extra_data"],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "output_format": FORMAT,
+        "test_output_format": FORMAT,
+        "test_name_format": FORMAT,
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+        "leaderboard": {"type": "array"},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "name": {"type": "string"},
+                    "name_format": FORMAT,
+                    "number": {"type": "string"},
+                    "output": {"type": "string"},
+                    "output_format": FORMAT,
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "visibility": VISIBILITY,
+                    "extra_data": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("student", ["alice", "carol", '=SUM(A1:A9)'])
+def test_results_json_follows_the_gradescope_schema(out, student):
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator.check_schema(GRADESCOPE_SCHEMA)
+    jsonschema.validate(results_json(out, student), GRADESCOPE_SCHEMA)
+
+
+def test_results_json_values(out):
+    data = results_json(out, "alice")
+    assert data["score"] == 4.0
+    assert data["execution_time"] == 12.5
+    assert data["extra_data"] == {"isolation": "uid", "status": "error", "suspicious": ["conftest.py"]}
+    assert (data["output_format"], data["test_output_format"], data["stdout_visibility"]) == ("text", "text", "hidden")
+    tests = data["tests"]
+    assert [t["name"] for t in tests] == [
+        "foundations.deriv: numerical derivative", "foundations.chain_deriv_2", "linear_regression.train"]
+    assert [(t["score"], t["max_score"], t["status"], t["visibility"]) for t in tests] == [
+        (1.0, 2.0, "failed", "visible"), (0.0, 2.0, "failed", "hidden"), (3.0, 4.0, "failed", "after_due_date")]
+    assert tests[0]["output"] == (
+        "1 of 2 checks passed: 1 / 2 points.\n"
+        "✅ case 1\n"
+        "❌ case 2\n"
+        "    deriv(square, 1.7) returned None — did you forget `return`?"
+    )
+    assert tests[1]["output"].splitlines()[1] == (
+        "The grader had a problem with this question (not your fault); a TA will review it.")
+    assert tests[2]["extra_data"] == {"question": "linear_regression.train", "grader_error": False, "timed_out": True}
+    header = data["output"].splitlines()
+    assert header[:3] == [
+        "Score: 4 / 8",
+        "Status: the grader had a problem with part of this submission; a TA will review it",
+        "Isolation: unprivileged user with resource limits (no namespace jail: bubblewrap was not available)",
+    ]
+    assert "- ## Score: 8/8 <script>alert(1)</script> [x](http://e) `code`" in header  # plain text format
+    assert "\x1b" not in data["output"] and "\u202e" not in data["output"]
+
+
+def test_full_marks_results_json(out):
+    data = results_json(out, "carol")
+    assert data["score"] == 8.0
+    assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in data["tests"])
+    assert "Public Tests" not in [t["name"] for t in data["tests"]]
+
+
+# --- gradebook.csv and summary.json ------------------------------------------------------------------
+
+
+def test_gradebook_has_one_sorted_row_per_submission(out):
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows == [
+        ["student", "foundations.deriv", "foundations.chain_deriv_2", "linear_regression.train",
+         "total", "possible", "status", "isolation"],
+        ["'=SUM(A1:A9)", "0", "0", "0", "0", "8", "invalid", "process"],
+        ["alice", "1", "0", "3", "4", "8", "error", "uid"],
+        ["carol", "2", "2", "4", "8", "8", "graded", "sandbox"],
+    ]
+
+
+def test_summary(out):
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary == {
+        "assignment": "demo",
+        "submissions": 3,
+        "possible": 8.0,
+        "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1},
+        "isolation_counts": {"sandbox": 1, "uid": 1, "process": 1, "none": 0},
+        "total": {"mean": 4.0, "median": 4.0, "min": 0.0, "max": 8.0},
+        "questions": {
+            "foundations.deriv": {"max_points": 2.0, "mean_points": 1.0, "pass_rate": 0.333333},
+            "foundations.chain_deriv_2": {"max_points": 2.0, "mean_points": 0.666667, "pass_rate": 0.333333},
+            "linear_regression.train": {"max_points": 4.0, "mean_points": 2.333333, "pass_rate": 0.333333},
+        },
+    }
+
+
+def test_plots_are_non_empty_pngs(out):
+    for name in ("score_distribution.png", "question_pass_rates.png"):
+        data = (out / "plots" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(data) > 5000
+
+
+def test_empty_class_still_writes_every_file(tmp_path):
+    with ReportWriter(tmp_path, CONFIG):
+        pass
+    assert (tmp_path / "gradebook.csv").read_text().splitlines() == [
+        "student,foundations.deriv,foundations.chain_deriv_2,linear_regression.train,total,possible,status,isolation"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["submissions"] == 0 and summary["total"]["mean"] is None
+    assert (tmp_path / "plots" / "score_distribution.png").stat().st_size > 1000
+
+
+def test_files_are_written_on_exit_after_an_error(tmp_path):
+    with pytest.raises(KeyError):
+        with ReportWriter(tmp_path, CONFIG):
+            raise KeyError("boom")
+    assert (tmp_path / "gradebook.csv").exists()
+
+
+@pytest.mark.parametrize("student", ["", ".", "..", "a/b", "plots", "gradebook.csv", "summary.json", ".hidden"])
+def test_student_ids_that_cannot_be_folders_are_refused(tmp_path, student):
+    writer = ReportWriter(tmp_path, CONFIG)
+    with pytest.raises(ValueError, match="cannot be a folder name"):
+        writer.add(SubmissionResult(student, Status.GRADED, FULL.questions, Isolation.SANDBOX))
+
+
+# --- feedback.md ----------------------------------------------------------------------------------
+
+
+def test_feedback_sections(out):
+    text = (out / "alice" / "feedback.md").read_text()
+    assert text == feedback_markdown(MIXED, CONFIG)
+    lines = text.splitlines()
+    assert lines[0] == "# Feedback for alice: 4 / 8 points"
+    assert lines[2] == "- Status: the grader had a problem with part of this submission; a TA will review it"
+    assert lines[3].startswith("- Isolation: unprivileged user with resource limits")
+    assert "### ❌ `foundations.deriv` numerical derivative: 1 / 2 points" in lines
+    assert "### ⚠️ `foundations.chain_deriv_2`: 0 / 2 points (grader problem, a TA will review it)" in lines
+    assert "### ❌ `linear_regression.train`: 3 / 4 points" in lines
+    assert "0 of 1 check passed. (On Gradescope this question is shown: hidden.)" in lines
+    assert "❌ **case 4** (ran out of time)" in lines
+    assert "```text\nderiv(square, 1.7) returned None — did you forget `return`?\n```" in text
+    assert text.count("**case 1**") == 1  # only the grader error; passed cases are not listed
+    assert lines[lines.index("## Notes") + 2] == (
+        "- linear\\_regression.py \\(from hw.ipynb\\): 1 IPython magic line was commented out")
+    assert "## What your code printed" in lines
+
+
+def test_feedback_student_text_cannot_add_structure():
+    markdown_it = pytest.importorskip("markdown_it")
+    text = feedback_markdown(MIXED, CONFIG)
+    tokens = markdown_it.MarkdownIt("commonmark").parse(text)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == [
+        "Feedback for alice: 4 / 8 points", "Questions",
+        "❌ `foundations.deriv` numerical derivative: 1 / 2 points",
+        "⚠️ `foundations.chain_deriv_2`: 0 / 2 points (grader problem, a TA will review it)",
+        "❌ `linear_regression.train`: 3 / 4 points", "Notes", "What your code printed",
+    ]
+
+    def walk(ts):
+        for t in ts:
+            yield t
+            yield from walk(t.children or [])
+
+    kinds = {t.type for t in walk(tokens)}
+    assert not kinds & {"html_block", "html_inline", "link_open", "image"}
+    printed = [t for t in tokens if t.type == "fence"][-1]
+    assert printed.content == (
+        "epoch 1 loss 3.2\nred and a link\n```\n# Feedback for mallory: 8 / 8 points\n````\n"
+        "<img src=x onerror=alert(1)> [click](http://evil.example) evil\n"
+    )
+    assert printed.markup == "`````"
+    assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+
+
+def test_output_is_capped_in_feedback():
+    result = SubmissionResult("bob", Status.GRADED, FULL.questions, Isolation.SANDBOX, output="x" * 100_000)
+    text = feedback_markdown(result, CONFIG)
+    assert "... (34464 more characters cut)" in text
+    assert len(text) < 70_000
+
+
+def test_nothing_printed():
+    assert feedback_markdown(FULL, CONFIG).endswith("## What your code printed\n\nNothing.\n")
+
+
+# --- the sanitising helpers ------------------------------------------------------------------------
+
+
+def test_clean_removes_escapes_and_invisible_characters():
+    assert clean("a\x1b[1;31mb\x1b[0m\x1b]0;title\x07c\r\nd\re\tf\x00\u202eg\u200bh\ud800") == "abc\nd\ne\tfgh\ufffd"
+
+
+def test_inline_escapes_markdown_and_html():
+    assert inline("## x <b>y</b> & [l](u) `c` *e* _f_ |t| !i\nnext") == (
+        "\\#\\# x &lt;b&gt;y&lt;/b&gt; &amp; \\[l\\]\\(u\\) \\`c\\` \\*e\\* \\_f\\_ \\|t\\| \\!i next")
+    assert inline("- item") == "\\- item" and inline("1. one") == "\\1. one"
+
+
+@pytest.mark.parametrize("body", ["plain", "```", "a ```` b", "`" * 10])
+def test_fence_is_longer_than_any_backtick_run(body):
+    block = fenced(body)
+    fence = block.split("text", 1)[0]
+    longest = max((len(r) for r in re.findall(r"`+", body)), default=0)
+    assert fence == "`" * max(3, longest + 1)
+    assert block == f"{fence}text\n{body}\n{fence}"
