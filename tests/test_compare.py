@@ -140,6 +140,13 @@ def test_broadcastable_wrong_shape_fails_naming_both_shapes():
     assert "broadcast" in message
 
 
+def test_number_accepted_where_a_0d_array_is_expected():
+    expect_array(2.5, np.array(2.5), **TOL, call="f()")
+    expect_array(np.float32(2.5), np.array(2.5), **TOL, call="f()")
+    assert array_failure(3.0, np.array(2.5)).startswith("f(x) returned 3.0; expected 2.5")
+    assert array_failure([2.5], np.array(2.5)) == "f(x) returned a list; expected a single number (a float)."
+
+
 def test_scalar_array_where_matrix_expected_fails_on_shape():
     assert array_failure(np.array(0.5)).startswith("f(x) returned an array of shape (); expected shape (2, 3).")
 
