@@ -347,6 +347,32 @@ def test_check_notebook_reads_the_code_cells(unpacked, tmp_path):
     assert statuses(result.stdout) == {qid: "PASSED" for qid in QUESTION_IDS}
 
 
+def with_untagged_cell(notebook: Path, source: str, target: Path) -> Path:
+    """A copy of ``notebook`` with a code cell without `# module:` right after the first module cell."""
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    first = next(i for i, c in enumerate(content["cells"]) if c["cell_type"] == "code")
+    cell = {"cell_type": "code", "id": "experiment", "metadata": {}, "execution_count": None,
+            "outputs": [], "source": source}
+    content["cells"].insert(first + 1, cell)
+    target.write_text(json.dumps(content), encoding="utf-8")
+    return target
+
+
+def test_check_notebook_reads_cells_as_the_grader_does(unpacked, tmp_path):
+    """An untagged cell belongs to the module above (as in autograder/load.py); magics are commented out."""
+    sources = {m: (SOLUTIONS / f"{m}.py").read_text(encoding="utf-8") for m in GRADED_MODULES}
+    solved = tmp_path / "solved.ipynb"
+    solved.write_text(rel.build_notebook(sources, ()), encoding="utf-8")
+    guarded = with_untagged_cell(solved, "%matplotlib inline\nif __name__ == '__main__':\n    raise SystemExit\n",
+                                 tmp_path / "guarded.ipynb")
+    result = run(["check.py", "--notebook", str(guarded), "foundations"], cwd=unpacked)
+    assert result.returncode == 0, result.stdout + result.stderr
+    left_in = with_untagged_cell(solved, "raise RuntimeError('an experiment left in')\n", tmp_path / "left.ipynb")
+    result = run(["check.py", "--notebook", str(left_in), "deriv"], cwd=unpacked)
+    assert result.returncode == 1
+    assert "foundations.py could not be imported: RuntimeError: an experiment left in" in result.stdout
+
+
 def test_a_wrong_answer_gets_a_calm_message_with_a_hint(unpacked, tmp_path):
     """A forward difference in deriv: FAILED, the call, got vs expected, the tolerance and the hint."""
     folder = with_solutions(unpacked, tmp_path / "wrong")

@@ -18,6 +18,7 @@ import importlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -28,29 +29,56 @@ TESTS = HERE / "tests"
 OUTPUT_LINES = 8  # how many lines of your own printed output are shown under a failure
 
 
-def modules_from_notebook(notebook: Path, folder: Path) -> list[str]:
-    """Write the code cells of ``notebook`` as modules into ``folder``; return their names.
+MODULE_LINE = re.compile(r"^\s*#\s*module\s*:\s*(\S+)\s*$")
+MAGIC_LINE = re.compile(r"^(\s*)([%!](?!=).*)$")
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
-    A code cell belongs to the module named in its metadata (``autograder.module``) or in its
-    first line (``# module: foundations``); other cells are ignored.
+
+def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> list[str]:
+    """Rebuild the modules from the code cells of ``notebook`` into ``folder``, as the grader does.
+
+    A code cell whose metadata (``autograder.module``) or first line (``# module: foundations``)
+    names a module starts that module's cells; a cell without either belongs to the module of
+    the cells above it; cells before the first named one, or named for another module, are
+    left out. IPython magics (``%matplotlib inline``, ``!pip ...``) are commented out.
+
+    Returns:
+        The names of the modules written.
     """
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    sources: dict[str, list[str]] = {}
+    pieces: dict[str, list[str]] = {}
+    current = None
     for cell in cells:
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else text
-        lines = text.splitlines()
-        module = (cell.get("metadata", {}).get("autograder") or {}).get("module")
-        if lines and lines[0].strip().startswith("# module:"):
-            module = module or lines[0].split(":", 1)[1].strip()
-            lines = lines[1:]
-        if module:
-            sources.setdefault(module, []).append("\n".join(lines).strip("\n"))
-    for module, parts in sources.items():
-        (folder / f"{module}.py").write_text("\n\n\n".join(parts) + "\n", encoding="utf-8")
-    return sorted(sources)
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        tag = (cell.get("metadata") or {}).get("autograder") or {}
+        tag = tag.get("module") if isinstance(tag, dict) else None
+        if tag is None:
+            match = MODULE_LINE.match(source.lstrip("\n").split("\n", 1)[0])
+            tag = match.group(1) if match else None
+        if tag is not None:
+            current = tag if tag in modules else None
+        if current is not None:
+            pieces.setdefault(current, []).append(source)
+    for module, sources in pieces.items():
+        lines: list[str] = []
+        for source in sources:
+            cell_lines = source.splitlines()
+            first = next((line for line in cell_lines if line.strip()), "").lstrip()
+            if first.startswith("%%") and first[2:].split(" ", 1)[0] not in PYTHON_CELL_MAGICS:
+                lines += ["# " + line for line in cell_lines]
+            else:
+                for line in cell_lines:
+                    match = MAGIC_LINE.match(line)
+                    if match:
+                        indent, magic = match.groups()
+                        line = f"{indent}pass  # {magic}" if indent else f"# {magic}"
+                    lines.append(line)
+            lines.append("")
+        (folder / f"{module}.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sorted(pieces)
 
 
 def collect(selected: list[str]) -> tuple[list[dict], list[str]]:
@@ -200,10 +228,15 @@ def main(argv: list[str] | None = None) -> int:
             if not args.notebook.is_file():
                 print(f"check.py: no notebook at {args.notebook}", file=sys.stderr)
                 return 2
-            found = modules_from_notebook(args.notebook, Path(scratch))
+            from _questions import QUESTIONS
+
+            graded = {qid.partition(".")[0] for qid, *_ in QUESTIONS}
+            found = modules_from_notebook(args.notebook, Path(scratch), graded)
             sys.path.insert(0, scratch)
             os.environ["NN_CHECK_MODULE_DIR"] = scratch
-            notes.append(f"Checking the code cells of {args.notebook.name} (modules: {', '.join(found) or 'none'}).")
+            missing = sorted(graded - set(found))
+            notes.append(f"Checking the code cells of {args.notebook.name} (modules: {', '.join(found) or 'none'})."
+                         + (f" Not in the notebook, taken from the .py files: {', '.join(missing)}." if missing else ""))
         try:
             from _questions import ASSIGNMENT
             from _support import ERROR, NOT_IMPLEMENTED, PASSED

@@ -171,6 +171,8 @@ def expect_array(
         alt_shapes: harmless alternative shapes that are accepted and compared after reshaping
             to ``expected.shape`` (e.g. ``((1,),)`` for the gradient of a ``(1, 1)`` bias).
 
+    When `expected` is 0-d, a Python or numpy number is accepted too (see `expect_scalar`).
+
     Raises:
         StudentFailure: with a message for the student at the first layer that fails.
         ValueError: the *grader* passed something unusable (a bug in a hidden test).
@@ -179,6 +181,9 @@ def expect_array(
     _check_tolerances(rtol, atol)
     if type(expected) is not np.ndarray:
         raise ValueError(f"expected must be a numpy.ndarray, got {_type_name(expected)}")
+    if expected.ndim == 0 and type(got) is not np.ndarray:  # a Python or numpy number is a harmless form
+        expect_scalar(got, expected, rtol=rtol, atol=atol, call=call, what=what)
+        return
     subject = _subject(call, what)
     if got is None:
         raise StudentFailure(_none_message(call, what))
