@@ -210,7 +210,9 @@ def gradescope_results(result: SubmissionResult, config: GradingConfig) -> dict[
             "output_format": "text",
             "visibility": q.visibility,
             "extra_data": {"question": q.id, "grader_error": q.has_error,
-                           "timed_out": any(c.timed_out for c in q.cases)},
+                           "timed_out": any(c.timed_out for c in q.cases),
+                           # stored by Gradescope, never shown to students: for the TA
+                           "grader_details": [f"{c.name}: {c.detail}" for c in q.cases if c.detail]},
         })
     data.update({
         "score": result.total,

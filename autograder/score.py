@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from typing import Sequence
 
 from autograder.config import GradingConfig
@@ -42,13 +43,12 @@ def _checked_weight(case: CaseResult) -> CaseResult:
     weight = case.weight
     if isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight > 0:
         return case
-    return CaseResult(
-        question=case.question,
-        name=case.name,
+    return replace(
+        case,
         outcome=Outcome.ERROR,
-        message=f"this hidden test has an invalid weight ({weight!r}) (grader configuration problem)",
+        message="the grader had a problem with this check (grader configuration problem)",
         weight=1.0,
-        timed_out=case.timed_out,
+        detail=f"invalid weight {weight!r} (must be a finite number > 0)",
     )
 
 

@@ -39,7 +39,8 @@ def question(qid: str, *outcomes: Outcome, message: str = "", timed_out: bool = 
     q = CONFIG.questions[qid]
     cases = tuple(
         CaseResult(question=qid, name=f"case {i}", outcome=o, message="" if o is Outcome.PASSED else message,
-                   timed_out=timed_out and o is Outcome.FAILED)
+                   timed_out=timed_out and o is Outcome.FAILED,
+                   detail="KeyError in the hidden test" if o is Outcome.ERROR else "")
         for i, o in enumerate(outcomes, 1)
     )
     points = round(q.points * sum(o is Outcome.PASSED for o in outcomes) / len(outcomes), 6)
@@ -159,7 +160,10 @@ def test_results_json_values(out):
     )
     assert tests[1]["output"].splitlines()[1] == (
         "The grader had a problem with this question (not your fault); a TA will review it.")
-    assert tests[2]["extra_data"] == {"question": "linear_regression.train", "grader_error": False, "timed_out": True}
+    assert tests[2]["extra_data"] == {"question": "linear_regression.train", "grader_error": False, "timed_out": True,
+                                      "grader_details": []}
+    assert tests[1]["extra_data"]["grader_details"] == ["case 1: KeyError in the hidden test"]
+    assert "KeyError" not in tests[1]["output"]
     header = data["output"].splitlines()
     assert header[:3] == [
         "Score: 4 / 8",
@@ -257,6 +261,7 @@ def test_feedback_sections(out):
     assert "❌ **case 4** (ran out of time)" in lines
     assert "```text\nderiv(square, 1.7) returned None — did you forget `return`?\n```" in text
     assert text.count("**case 1**") == 1  # only the grader error; passed cases are not listed
+    assert "KeyError" not in text  # the TA-only detail of a grader error
     assert lines[lines.index("## Notes") + 2] == (
         "- linear\\_regression.py \\(from hw.ipynb\\): 1 IPython magic line was commented out")
     assert "## What your code printed" in lines

@@ -125,7 +125,8 @@ def test_invalid_weight_is_a_grader_error(weight):
     result = score(BOTH, "alice", cases, CONFIG, isolation=Isolation.SANDBOX)
     assert result.status is Status.ERROR
     bad = result.questions[0].cases[-1]
-    assert bad.outcome is Outcome.ERROR and "invalid weight" in bad.message
+    assert bad.outcome is Outcome.ERROR and bad.detail == f"invalid weight {weight!r} (must be a finite number > 0)"
+    assert bad.message == "the grader had a problem with this check (grader configuration problem)"
     assert result.questions[0].points == round(2 * 2 / 3, 6)
 
 
