@@ -63,7 +63,8 @@ _ANSI = re.compile(
     r"|\x1b[@-Z\\-_]"                        # other two-byte escapes
     r"|\x9b[0-?]*[ -/]*[@-~]"                # 8-bit CSI
 )
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]{}()#|~!<>])")
+#: Characters that can start inline markdown structure ("(" and "!" need a "[", which is escaped).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]#|~<>])")
 
 
 def clean(text: str) -> str:

@@ -263,7 +263,7 @@ def test_feedback_sections(out):
     assert text.count("**case 1**") == 1  # only the grader error; passed cases are not listed
     assert "KeyError" not in text  # the TA-only detail of a grader error
     assert lines[lines.index("## Notes") + 2] == (
-        "- linear\\_regression.py \\(from hw.ipynb\\): 1 IPython magic line was commented out")
+        "- linear\\_regression.py (from hw.ipynb): 1 IPython magic line was commented out")
     assert "## What your code printed" in lines
 
 
@@ -314,8 +314,8 @@ def test_clean_removes_escapes_and_invisible_characters():
 
 
 def test_inline_escapes_markdown_and_html():
-    assert inline("## x <b>y</b> & [l](u) `c` *e* _f_ |t| !i\nnext") == (
-        "\\#\\# x &lt;b&gt;y&lt;/b&gt; &amp; \\[l\\]\\(u\\) \\`c\\` \\*e\\* \\_f\\_ \\|t\\| \\!i next")
+    assert inline("## x <b>y</b> & [l](u) ![i](u) `c` *e* _f_ |t| ~s~\nnext") == (
+        "\\#\\# x &lt;b&gt;y&lt;/b&gt; &amp; \\[l\\](u) !\\[i\\](u) \\`c\\` \\*e\\* \\_f\\_ \\|t\\| \\~s\\~ next")
     assert inline("- item") == "\\- item" and inline("1. one") == "\\1. one"
 
 
@@ -326,3 +326,10 @@ def test_fence_is_longer_than_any_backtick_run(body):
     longest = max((len(r) for r in re.findall(r"`+", body)), default=0)
     assert fence == "`" * max(3, longest + 1)
     assert block == f"{fence}text\n{body}\n{fence}"
+
+
+def test_locate_renames_exactly_the_names_the_report_reserves():
+    from autograder.locate import RESERVED_IDS
+    from autograder.report import RESERVED_NAMES
+
+    assert RESERVED_IDS == RESERVED_NAMES
