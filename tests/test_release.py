@@ -250,6 +250,18 @@ def test_the_notebook_rebuilds_each_stub_module(built):
         assert ast.dump(ast.parse("\n\n".join(parts))) == ast.dump(stub), module
 
 
+def test_the_notebook_runs_top_to_bottom(built):
+    """Each code cell compiles on its own (as Jupyter runs it) and the cells run in one namespace."""
+    notebook = json.loads(built.files["nn_from_scratch.ipynb"])
+    namespace: dict = {"__name__": "__main__"}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec(compile("".join(cell["source"]), f"<cell {cell['id']}>", "exec", dont_inherit=True), namespace)
+    assert callable(namespace["deriv"]) and callable(namespace["train"])
+    with pytest.raises(NotImplementedError, match="deriv: not implemented yet"):
+        namespace["deriv"](namespace["square"], 2.0)
+
+
 def test_the_release_is_deterministic(built, student_zip, tmp_path):
     again = rel.build_release(rel.Layout(ROOT))
     assert again.files == built.files
