@@ -1,7 +1,8 @@
 """The repository's two commands, on a machine that has only Python 3.11.
 
-    python3 dev.py grade   # grade the bundled sample class into out/sample-class/
-    python3 dev.py test    # run the test suite
+    python3 dev.py grade     # grade the bundled sample class into out/sample-class/
+    python3 dev.py test      # run the test suite
+    python3 dev.py release   # regenerate assignments/ and build dist/nn_from_scratch.zip
 
 Each command first makes (once) a virtual environment in .venv/ with the project and its
 dependencies installed from PyPI, then runs inside it. Extra arguments are passed on:
@@ -39,13 +40,15 @@ def _python() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"grade", "test"}:
+    if not argv or argv[0] not in {"grade", "test", "release"}:
         print(__doc__)
         return 2
     python = str(_python())
     command, rest = argv[0], argv[1:]
     if command == "grade":
         cmd = [python, "-m", "autograder", "grade", "data/submissions", "--out", "out/sample-class", *rest]
+    elif command == "release":
+        cmd = [python, "-m", "autograder", "release", "--zip", "dist/nn_from_scratch.zip", *rest]
     else:
         cmd = [python, "-m", "pytest", *rest]
     return subprocess.run(cmd, cwd=ROOT).returncode

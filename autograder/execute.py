@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import importlib
 import inspect
 import time
@@ -154,8 +155,8 @@ def case_name(item: pytest.Item) -> str:
     doc = inspect.getdoc(getattr(item, "function", None)) or ""
     base = doc.splitlines()[0].strip() if doc else item.originalname.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
-    extra = [k for k in (callspec.id.split("-") if callspec else []) if not k.startswith("sub")]
-    return f"{base} [{'-'.join(extra)}]" if extra and callspec and len(callspec.params) > 1 else base
+    ids = re.sub(r"(^|-)sub\d+(?=-|$)", "", callspec.id if callspec else "").strip("-")
+    return f"{base} ({ids.replace('-', '; ')})" if ids else base
 
 
 def student_message(exc: CallFailed, call: str | None = None) -> str:

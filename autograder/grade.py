@@ -33,19 +33,30 @@ from .sandbox import InProcessSlot, Slot, detect_isolation
 from .score import score
 
 
+@dataclass(frozen=True)
+class Row:
+    """One gradebook row: what the run keeps in memory per submission (the reports hold the rest)."""
+
+    student: str
+    status: Status
+    total: float
+    possible: float
+    points: dict[str, float]
+
+
 @dataclass
 class GradeSummary:
     """What a grading run did, for the command line and for tests.
 
     Attributes:
-        out: the report folder. results: one per submission, sorted by student.
+        out: the report folder. results: one `Row` per submission, sorted by student.
         isolation: the level used; isolation_note: why not a stronger one ("" if the strongest).
         warnings: problems with the input paths (stray files, duplicate ids).
         seconds: wall-clock time of the run.
     """
 
     out: Path
-    results: list[SubmissionResult]
+    results: list[Row]
     isolation: Isolation
     isolation_note: str
     warnings: list[str] = field(default_factory=list)
@@ -77,8 +88,7 @@ def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig
             level: Isolation) -> SubmissionResult:
     notes = list(run.loaded.notes)
     if dropped:
-        notes.append(f"Your code printed more than {config.limits.output_kb} KiB; "
-                     f"the last {dropped} bytes are not shown.")
+        notes.append(f"your code printed more than {config.limits.output_kb} KB; only the start is shown")
     return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=tuple(notes),
                  output=output, seconds=round(time.perf_counter() - run.started, 3))
 
@@ -168,14 +178,15 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     own_workdir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
     os.chmod(workdir, 0o755)
-    results: dict[str, SubmissionResult] = {}
+    results: dict[str, Row] = {}
     try:
         loaded = [load(src, workdir / f"{i:05d}", config.modules) for i, src in enumerate(sources)]
         bar = _progress(len(loaded), progress)
         with ReportWriter(Path(out), config) as writer:
             def on_result(result: SubmissionResult) -> None:
                 writer.add(result)
-                results[result.student] = result
+                results[result.student] = Row(result.student, result.status, result.total, result.possible,
+                                              {q.id: q.points for q in result.questions})
                 bar.update(1)
 
             _run_pool(_chunks(loaded, jobs, chunk_size), config, level, jobs, on_result)

@@ -77,7 +77,8 @@ def test_deriv_with_another_step(student, check):
 
 # -- the chain rule -------------------------------------------------------------------------------
 @pytest.mark.question("foundations.chain_deriv_2")
-@pytest.mark.parametrize("chain,where", [(["sigmoid", "square"], "v3"), (["leaky_relu", "sigmoid"], -0.7)])
+@pytest.mark.parametrize("chain,where", [(["sigmoid", "square"], "v3"), (["leaky_relu", "sigmoid"], -0.7)],
+                         ids=["sigmoid then square, on an array", "leaky_relu then sigmoid, at a number"])
 def test_chain_deriv_2(student, check, chain, where):
     """chain_deriv_2: the derivative of f2(f1(x))"""
     x = hidden_inputs()[where] if isinstance(where, str) else where
@@ -88,7 +89,8 @@ def test_chain_deriv_2(student, check, chain, where):
 
 @pytest.mark.question("foundations.chain_deriv_3")
 @pytest.mark.parametrize("chain,where", [(["sigmoid", "leaky_relu", "square"], "v3"),
-                                         (["square", "sigmoid", "leaky_relu"], 1.1)])
+                                         (["square", "sigmoid", "leaky_relu"], 1.1)],
+                         ids=["sigmoid, leaky_relu, square, on an array", "square, sigmoid, leaky_relu, at a number"])
 def test_chain_deriv_3(student, check, chain, where):
     """chain_deriv_3: the derivative of f3(f2(f1(x)))"""
     x = hidden_inputs()[where] if isinstance(where, str) else where
@@ -99,7 +101,7 @@ def test_chain_deriv_3(student, check, chain, where):
 
 # -- several inputs -------------------------------------------------------------------------------
 @pytest.mark.question("foundations.multiple_inputs_add_backward")
-@pytest.mark.parametrize("sigma", ["sigmoid", "square"])
+@pytest.mark.parametrize("sigma", ["sigmoid", "square"], ids=["sigmoid", "square"])
 def test_multiple_inputs_add_backward(student, check, sigma):
     """multiple_inputs_add_backward: both partial derivatives of sigma(x + y)"""
     x, y = hidden_inputs()["v3"], hidden_inputs()["v3"][::-1].copy()
@@ -110,7 +112,7 @@ def test_multiple_inputs_add_backward(student, check, sigma):
 
 # -- matrix functions -----------------------------------------------------------------------------
 @pytest.mark.question("foundations.matrix_function_backward_1")
-@pytest.mark.parametrize("xw", [("X14", "W41"), ("X34", "W41")])
+@pytest.mark.parametrize("xw", [("X14", "W41"), ("X34", "W41")], ids=["one row", "three rows"])
 def test_matrix_function_backward_1(student, check, xw):
     """matrix_function_backward_1: dS/dX of sigmoid(X @ W)"""
     X, W = (hidden_inputs()[k] for k in xw)
@@ -120,7 +122,8 @@ def test_matrix_function_backward_1(student, check, xw):
 
 
 @pytest.mark.question("foundations.matrix_function_backward_sum_1")
-@pytest.mark.parametrize("xw,sigma", [(("X43", "W32"), "sigmoid"), (("X25", "W53"), "square")])
+@pytest.mark.parametrize("xw,sigma", [(("X43", "W32"), "sigmoid"), (("X25", "W53"), "square")],
+                         ids=["X 4x3, W 3x2, sigmoid", "X 2x5, W 5x3, square"])
 def test_matrix_function_backward_sum_1(student, check, xw, sigma):
     """matrix_function_backward_sum_1: dL/dX of L = sum(sigma(X @ W))"""
     X, W = (hidden_inputs()[k] for k in xw)
@@ -130,7 +133,8 @@ def test_matrix_function_backward_sum_1(student, check, xw, sigma):
 
 
 @pytest.mark.question("foundations.matrix_function_backward_sum_2")
-@pytest.mark.parametrize("xw,sigma", [(("X43", "W32"), "sigmoid"), (("X25", "W53"), "square")])
+@pytest.mark.parametrize("xw,sigma", [(("X43", "W32"), "sigmoid"), (("X25", "W53"), "square")],
+                         ids=["X 4x3, W 3x2, sigmoid", "X 2x5, W 5x3, square"])
 def test_matrix_function_backward_sum_2(student, check, xw, sigma):
     """matrix_function_backward_sum_2: dL/dW of L = sum(sigma(X @ W))"""
     X, W = (hidden_inputs()[k] for k in xw)

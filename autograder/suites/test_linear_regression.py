@@ -29,7 +29,8 @@ def batch(n: int, d: int, seed: int):
 
 
 @pytest.mark.question("linear_regression.loss_gradients")
-@pytest.mark.parametrize("n,d,seed", [(7, 3, 31), (12, 5, 32)])
+@pytest.mark.parametrize("n,d,seed", [(7, 3, 31), (12, 5, 32)],
+                         ids=["7 rows, 3 features", "12 rows, 5 features"])
 def test_loss_gradients(student, check, n, d, seed):
     """loss_gradients on a batch: dL/dW and dL/dB of the summed squared error"""
     info, weights = batch(n, d, seed)

@@ -38,7 +38,8 @@ def batch(n: int, d: int, seed: int, hidden: int = 5):
 
 
 @pytest.mark.question("neural_network.loss_gradients")
-@pytest.mark.parametrize("n,d,seed", [(6, 4, 41), (9, 3, 42)])
+@pytest.mark.parametrize("n,d,seed", [(6, 4, 41), (9, 3, 42)],
+                         ids=["6 rows, 4 features", "9 rows, 3 features"])
 def test_loss_gradients(student, check, n, d, seed):
     """loss_gradients on a batch: dL/dW1, dL/dB1, dL/dW2, dL/dB2 of the summed squared error"""
     info, weights = batch(n, d, seed)
