@@ -460,21 +460,26 @@ class Slot:
                 crash), reported as the student's failure.
         """
         self.end_question()
-        if self._proc is None:
-            self.start()
         limits = {k: self.limits[k] for k in ("memory_mb", "cpu_seconds", "processes", "file_size_mb",
                                               "open_files")}
-        try:
-            protocol.send(self._ctl, protocol.encode({"op": "open", "module": module, "limits": limits},
-                                                     {"inject": inject}))
-            self._ctl.settimeout(max(deadline - time.monotonic(), 0.001))
-            _, fds, _, _ = socket.recv_fds(self._ctl, 1, 1)
-            if len(fds) != 1:
-                raise protocol.ProtocolError("no socket received from the worker")
-            header, _ = protocol.recv(self._ctl, deadline=deadline)
-        except (TimeoutError, EOFError, OSError, protocol.ProtocolError) as exc:
-            self.stop()
-            raise SandboxError(f"the worker stopped answering while opening {question}: {exc!r}") from None
+        for attempt in (1, 2):  # a zygote killed by an earlier question's code is replaced once
+            if self._proc is None or self._proc.poll() is not None:
+                self.stop()
+                self.start()
+            try:
+                protocol.send(self._ctl, protocol.encode({"op": "open", "module": module, "limits": limits},
+                                                         {"inject": inject}))
+                self._ctl.settimeout(max(deadline - time.monotonic(), 0.001))
+                _, fds, _, _ = socket.recv_fds(self._ctl, 1, 1)
+                if len(fds) != 1:
+                    raise protocol.ProtocolError("no socket received from the worker")
+                header, _ = protocol.recv(self._ctl, deadline=deadline)
+                break
+            except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+                self.stop()
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise CallFailed("crash", f"the worker stopped while loading {module}.py twice in a "
+                                     "row (does your module kill other processes?)", phase="import") from None
         self._child_pid = int(header.get("pid", 0))
         self._child = socket.socket(fileno=fds[0])
         self._question = question
