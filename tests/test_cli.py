@@ -1,0 +1,44 @@
+"""The command line: exit codes and what it prints (the grading itself is tested elsewhere)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from autograder.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path, capsys):
+    assert main(["grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_a_bad_config_is_a_usage_error_naming_the_key(tmp_path, capsys):
+    bad = tmp_path / "grading.yml"
+    bad.write_text((ROOT / "grading.yml").read_text().replace("  foundations.deriv:\n    points: 2",
+                                                               "  foundations.deriv:\n    pointz: 2"))
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--config", str(bad), "-q"]) == 2
+    assert "questions.foundations.deriv.pointz" in capsys.readouterr().err
+
+
+def test_an_empty_folder_has_no_submissions(tmp_path, capsys):
+    (tmp_path / "class").mkdir()
+    assert main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert "no submissions" in capsys.readouterr().err
+
+
+def test_grading_one_student_folder_prints_the_isolation_level(tmp_path, capsys):
+    student = tmp_path / "zoe"
+    student.mkdir()
+    shutil.copy(ROOT / "solutions/nn_from_scratch/foundations.py", student)
+    assert main(["grade", str(student), "--out", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "graded 1 submissions" in out and "isolation: " in out
+    rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("zoe,2,2,2,2,2,2,2,0,0,0,0,14,30,graded,")
+
+
+def test_doctor_reports_the_isolation_level(capsys):
+    assert main(["doctor"]) == 0
+    assert capsys.readouterr().out.startswith("isolation: ")
