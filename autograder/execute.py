@@ -209,6 +209,12 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[PLUGIN_KEY] = self
+        # A failing item's report: without the terminal plugin pytest falls back to its "long"
+        # traceback, which parses every frame's source file and repr()s every frame's arguments
+        # (lesson-data arrays included): ~60 ms per failed case, most of the time a failing
+        # submission takes. Only grader errors use it (CaseResult.detail, for the TA); a native
+        # Python traceback says the same for a fraction of the cost.
+        config.option.tbstyle = "native"
 
     # collection
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
