@@ -209,12 +209,11 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[PLUGIN_KEY] = self
-        # A failing item's report: without the terminal plugin pytest falls back to its "long"
-        # traceback, which parses every frame's source file and repr()s every frame's arguments
-        # (lesson-data arrays included): ~60 ms per failed case, most of the time a failing
-        # submission takes. Only grader errors use it (CaseResult.detail, for the TA); a native
-        # Python traceback says the same for a fraction of the cost.
-        config.option.tbstyle = "native"
+        # A failed item's report: without the terminal plugin pytest builds its "long" traceback,
+        # which parses every frame's source file and repr()s every frame's arguments (~60 ms per
+        # failed case; a native traceback still ~1.6 ms). Student failures never read it; a grader
+        # error formats its own traceback in `_case` (CaseResult.detail, for the TA).
+        config.option.tbstyle = "no"
 
     # collection
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -294,7 +293,11 @@ class GradingPlugin:
             call_text = getattr(exc, "call_text", None)
             return CaseResult(question, name, Outcome.FAILED, student_message(exc, call_text),
                               weight=weight, timed_out=exc.kind == "timeout")
-        detail = report.longreprtext[-4000:] if report.longreprtext else repr(exc)
+        try:
+            detail = str(call.excinfo.getrepr(style="short")) if call.excinfo else report.longreprtext
+        except Exception:  # never let the report of a grader error hide the error itself
+            detail = report.longreprtext
+        detail = detail[-4000:] if detail else repr(exc)
         return CaseResult(question, name, Outcome.ERROR,
                           "The grader failed on this test case; this is not your fault and your "
                           "instructor has been told.", weight=weight, detail=detail)
