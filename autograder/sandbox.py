@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import importlib.util
 import os
+import select
 import shutil
 import signal
 import socket
@@ -263,30 +264,57 @@ def kill_uid(uid: int) -> int:
 
 
 class _OutputTap(threading.Thread):
-    """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes."""
+    """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes.
+
+    Reads happen under the lock, so `take` can first read whatever the pipe still holds: output a
+    question's processes wrote before they were killed goes to that submission, never the next.
+    """
+
+    CHUNK, BURST = 65536, 16  # bytes per read; reads per lock hold (a flood must not starve take)
 
     def __init__(self, fd: int, cap: int) -> None:
         super().__init__(daemon=True)
         self.fd, self.cap = fd, cap
         self.buf, self.dropped = bytearray(), 0
         self.lock = threading.Lock()
+        self.eof = False
+        os.set_blocking(fd, False)
+
+    def _read(self, reads: int) -> None:
+        """Read up to `reads` chunks that are already in the pipe (lock held)."""
+        for _ in range(reads):
+            try:
+                chunk = os.read(self.fd, self.CHUNK)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.eof = True  # run() closes the fd
+                return
+            room = max(self.cap - len(self.buf), 0)
+            self.buf += chunk[:room]
+            self.dropped += max(len(chunk) - room, 0)
 
     def run(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            with self.lock:
-                room = self.cap - len(self.buf)
-                self.buf += chunk[:max(room, 0)]
-                self.dropped += max(len(chunk) - max(room, 0), 0)
-        os.close(self.fd)
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        try:
+            while True:
+                poller.poll()
+                with self.lock:
+                    if not self.eof:
+                        self._read(self.BURST)
+                    if self.eof:
+                        break
+        finally:
+            os.close(self.fd)
 
     def take(self) -> tuple[str, int]:
+        """What was printed so far (including what is still in the pipe), and the bytes dropped."""
         with self.lock:
+            if not self.eof:
+                self._read(64)  # at most 4 MiB: more than a pipe holds once the writers are dead
             text, dropped = self.buf.decode("utf-8", "replace"), self.dropped
             self.buf, self.dropped = bytearray(), 0
         return text, dropped
