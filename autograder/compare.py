@@ -393,7 +393,8 @@ def _none_message(call: str, what: str) -> str:
 
 
 def _shape_message(subject: str, got: tuple, expected: tuple, accepted: tuple) -> str:
-    message = f"{subject} an array of shape {got}; expected shape {expected}"
+    what = "a single number (shape ())" if got == () else f"an array of shape {got}"
+    message = f"{subject} {what}; expected shape {expected}"
     if accepted:
         message += " (or " + " or ".join(str(s) for s in accepted) + ")"
     message += "."

@@ -86,10 +86,10 @@ def _init_job(config: GradingConfig, level: Isolation) -> None:
 
 def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig,
             level: Isolation) -> SubmissionResult:
-    notes = list(run.loaded.notes)
+    notes = ()  # score() adds the load step's notes itself
     if dropped:
-        notes.append(f"your code printed more than {config.limits.output_kb} KB; only the start is shown")
-    return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=tuple(notes),
+        notes = (f"your code printed more than {config.limits.output_kb} KB; only the start is shown",)
+    return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=notes,
                  output=output, seconds=round(time.perf_counter() - run.started, 3))
 
 
@@ -110,7 +110,7 @@ def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolat
     cases = [CaseResult(q, "grading", Outcome.ERROR, "The grader failed on your submission; this is "
                         "not your fault and your instructor has been told.", detail=why)
              for q in config.questions]
-    return score(loaded, loaded.student, cases, config, isolation=level, notes=tuple(loaded.notes))
+    return score(loaded, loaded.student, cases, config, isolation=level)
 
 
 # -- the run --------------------------------------------------------------------------------------

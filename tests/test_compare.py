@@ -148,7 +148,7 @@ def test_number_accepted_where_a_0d_array_is_expected():
 
 
 def test_scalar_array_where_matrix_expected_fails_on_shape():
-    assert array_failure(np.array(0.5)).startswith("f(x) returned an array of shape (); expected shape (2, 3).")
+    assert array_failure(np.array(0.5)).startswith("f(x) returned a single number (shape ()); expected shape (2, 3).")
 
 
 def test_transposed_result_gets_a_hint():

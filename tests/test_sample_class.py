@@ -257,8 +257,6 @@ def test_command_line(class_run: Run, cli_process):
 NOTED = sorted(s for s, e in STUDENTS.items() if e.get("notes"))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: grade._graded (and _error_result) pass loaded.notes to "
-                   "score(), which adds loaded.notes itself, so every load note is listed twice")
 @pytest.mark.parametrize("student", NOTED)
 def test_each_load_note_is_listed_once(class_run: Run, student: str):
     output = class_run.results(student)["output"]

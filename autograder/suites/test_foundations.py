@@ -69,10 +69,10 @@ def test_deriv_of_sigmoid_on_an_array(student, check):
 
 @pytest.mark.question("foundations.deriv")
 def test_deriv_with_another_step(student, check):
-    """deriv(leaky_relu, x, diff=0.01) on a 2-D array: the step size is used"""
+    """deriv(sigmoid, x, diff=0.1) on a 2-D array: the step size is used"""
     x = hidden_inputs()["m23"]
-    check.array(student.foundations.deriv("leaky_relu", x, diff=0.01),
-                ref.deriv(ref.leaky_relu, x, diff=0.01), call=f"deriv(leaky_relu, {show(x)}, diff=0.01)")
+    check.array(student.foundations.deriv("sigmoid", x, diff=0.1),
+                ref.deriv(ref.sigmoid, x, diff=0.1), call=f"deriv(sigmoid, {show(x)}, diff=0.1)")
 
 
 # -- the chain rule -------------------------------------------------------------------------------
