@@ -28,6 +28,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,9 @@ from .results import Isolation
 HERE = Path(__file__).resolve().parent
 RUNTIME_ROOT = Path(os.environ.get("AUTOGRADER_RUNTIME_DIR", "/var/cache/nn-autograder"))
 UID_BASE, UID_COUNT = 61000, 1000  # slot uids; none needs an /etc/passwd entry
-LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+# Slot uid locks live in a folder only root can write: in a world-writable one (/run/lock, /tmp) a
+# submission running at the uid level could plant a symbolic link that root would follow.
+LOCK_DIR = Path("/run/nn-autograder") if Path("/run").is_dir() else RUNTIME_ROOT / "locks"
 JAIL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
             "LANG": "C.UTF-8", "HOME": "/tmp", "PATH": "/usr/bin:/bin"}
@@ -223,12 +226,50 @@ def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str
     return level, reason
 
 
+def _lock_dir() -> Path:
+    """LOCK_DIR, created if needed; refused unless it is a real folder that only root can write."""
+    try:
+        LOCK_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+        info = os.lstat(LOCK_DIR)
+    except OSError as exc:
+        raise SandboxError(f"cannot use the lock folder {LOCK_DIR}: {exc}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxError(f"the lock folder {LOCK_DIR} must be a folder owned by root that only root can write")
+    return LOCK_DIR
+
+
+def _uids_in_use() -> set[int]:
+    """Real uids of every process on the machine."""
+    used = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/status") as fh:
+                    used.update(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
+            except (OSError, ValueError, IndexError):
+                continue
+    return used
+
+
 class _UidLock:
-    """An exclusive claim on one slot uid for this process's lifetime (flock on a lock file)."""
+    """An exclusive claim on one slot uid for this process's lifetime (flock on a lock file).
+
+    A uid that still has processes (left by a grader that crashed, or by one that locks elsewhere)
+    is not free: its processes could reach the next submission graded under it.
+    """
 
     def __init__(self) -> None:
+        folder = _lock_dir()
+        busy = _uids_in_use()
         for uid in range(UID_BASE + 1, UID_BASE + UID_COUNT - 1):
-            fh = open(LOCK_DIR / f"nn-autograder-uid-{uid}.lock", "w")
+            if uid in busy:
+                continue
+            try:  # never follow a link, never truncate
+                fd = os.open(folder / f"nn-autograder-uid-{uid}.lock",
+                             os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            except OSError:
+                continue
+            fh = os.fdopen(fd, "w")
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
