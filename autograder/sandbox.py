@@ -528,6 +528,7 @@ class Slot:
             CallFailed: the module could not be imported (syntax error, exception, timeout,
                 crash), reported as the student's failure.
         """
+        housekeeping = time.monotonic()
         self.end_question()
         limits = {k: self.limits[k] for k in ("memory_mb", "cpu_seconds", "processes", "file_size_mb",
                                               "open_files")}
@@ -535,6 +536,10 @@ class Slot:
             if self._proc is None or self._proc.poll() is not None:
                 self.stop()
                 self.start()
+            # closing the last question and (re)starting the sandbox are the grader's time, not this
+            # question's: an earlier question (or submission) that stopped the zygote must not eat it
+            deadline += time.monotonic() - housekeeping
+            housekeeping = time.monotonic()
             try:
                 protocol.send(self._ctl, protocol.encode({"op": "open", "module": module, "limits": limits},
                                                          {"inject": inject}))
