@@ -110,7 +110,7 @@ def describe_exception(exc: BaseException, submission: str, phase: str) -> dict:
             f = frames[-1]
             where = f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"
     return {"ok": False, "kind": kind, "phase": phase, "type": type(exc).__name__,
-            "message": _safe_str(exc), "where": where}
+            "message": exc.msg if isinstance(exc, SyntaxError) else _safe_str(exc), "where": where}
 
 
 def _resolve(arg):

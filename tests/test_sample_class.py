@@ -264,8 +264,6 @@ def test_each_load_note_is_listed_once(class_run: Run, student: str):
         assert output.count(note) == 1, f"{student}: {note!r} appears {output.count(note)} times"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a SyntaxError's location is given twice in the import "
-                   "failure message (str(SyntaxError) already ends with it; execute.import_failure adds `where`)")
 def test_a_syntax_error_names_its_line_once(class_run: Run):
     feedback = class_run.feedback("priya_nair")
     assert "(linear_regression.py, line 195) (linear_regression.py, line 195)" not in feedback
