@@ -46,6 +46,9 @@ from .results import Isolation
 HERE = Path(__file__).resolve().parent
 RUNTIME_ROOT = Path(os.environ.get("AUTOGRADER_RUNTIME_DIR", "/var/cache/nn-autograder"))
 UID_BASE, UID_COUNT = 61000, 1000  # slot uids; none needs an /etc/passwd entry
+#: How long the zygote may take to close a question (kill, reap, wipe: milliseconds, at most ~1 s
+#: while killed processes die). A question's code can SIGSTOP the zygote: then this is what it costs.
+CLOSE_SECONDS = 3.0
 # Slot uid locks live in a folder only root can write: in a world-writable one (/run/lock, /tmp) a
 # submission running at the uid level could plant a symbolic link that root would follow.
 LOCK_DIR = Path("/run/nn-autograder") if Path("/run").is_dir() else RUNTIME_ROOT / "locks"
@@ -569,7 +572,7 @@ class Slot:
         self._child.close()
         self._child, self._question = None, None
         try:
-            self._ctl_request({"op": "close"}, deadline=time.monotonic() + 10)
+            self._ctl_request({"op": "close"}, deadline=time.monotonic() + CLOSE_SECONDS)
         except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
             self.stop()
 
@@ -599,7 +602,7 @@ class Slot:
         self._child.close()
         self._child, self._question = None, None
         try:
-            reply = self._ctl_request({"op": "close"}, deadline=time.monotonic() + 10)
+            reply = self._ctl_request({"op": "close"}, deadline=time.monotonic() + CLOSE_SECONDS)
             return reply.get("exit")
         except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
             self.stop()
