@@ -307,6 +307,18 @@ def kill_uid(uid: int) -> int:
     return found
 
 
+def _wipe(folder: Path) -> None:
+    """Empty a scratch folder (its links are removed, never followed)."""
+    for entry in os.scandir(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
 class _OutputTap(threading.Thread):
     """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes.
 
@@ -484,6 +496,7 @@ class Slot:
                 kill_uid(self.uid)
             self._proc.wait()
             self._proc = None
+            _wipe(self.scratch_dir)  # the zygote wipes it after each question, unless it was killed
         if self._tap is not None:
             self._tap.join(timeout=2)
             text, dropped = self._tap.take()
