@@ -177,7 +177,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     sources, warnings = locate([Path(p) for p in paths], config.modules)
     own_workdir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
-    os.chmod(workdir, 0o755)
+    os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
     results: dict[str, Row] = {}
     try:
         loaded = [load(src, workdir / f"{i:05d}", config.modules) for i, src in enumerate(sources)]
