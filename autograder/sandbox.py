@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import importlib.util
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -642,7 +643,8 @@ class Slot:
         """
         if self._child is None:
             raise SandboxError("call() outside a question")
-        header = {"op": "call", "fn": fn, "return_inputs": return_inputs, "trace": trace or {}}
+        tag = secrets.token_hex(8)  # unpredictable: a frame written ahead of time cannot answer this call
+        header = {"op": "call", "fn": fn, "return_inputs": return_inputs, "trace": trace or {}, "call": tag}
         try:
             protocol.send(self._child, protocol.encode(header, {"args": args, "kwargs": kwargs,
                                                                 "stub": stub or {}}))
@@ -650,6 +652,10 @@ class Slot:
             code = self._exit_code()
             raise CallFailed("crash", f"your code ended the Python process{_describe_exit(code)}") from None
         head, reply = self._receive(deadline, during=f"running {fn}()")
+        if head.get("call") != tag:  # a frame forged by the student's code (or a stale one)
+            self.end_question()
+            raise CallFailed("protocol", f"your code sent back data the grader cannot read while running "
+                             f"{fn}() (a reply that does not answer this call)")
         if not head.get("ok"):
             raise _failure(head)
         if type(reply) is not dict or "value" not in reply:

@@ -196,15 +196,20 @@ def invoke(module, header: dict, payload: dict, submission: str) -> tuple[dict, 
 
 
 def handle_call(module, header: dict, payload: dict, submission: str, limit: int) -> bytes:
-    """Run one call (see `invoke`) and encode the reply frame, at most ``limit`` bytes."""
+    """Run one call (see `invoke`) and encode the reply frame, at most ``limit`` bytes.
+
+    The reply carries the request's ``call`` tag, so the grader never takes a frame the student's
+    code wrote into the socket earlier for the answer to a later call.
+    """
     head, reply = invoke(module, header, payload, submission)
+    tag = {"call": header.get("call")}
     try:
-        return protocol.encode(head, reply, limit=limit)
+        return protocol.encode({**head, **tag}, reply, limit=limit)
     except protocol.EncodeError as exc:
-        return protocol.encode(_failure("unencodable", f"returned {exc}"))
+        return protocol.encode({**_failure("unencodable", f"returned {exc}"), **tag})
     except BaseException as exc:  # e.g. MemoryError while encoding a huge array
-        return protocol.encode(_failure("unencodable", "returned a value that could not be sent "
-                                        f"back ({type(exc).__name__})", type(exc).__name__))
+        return protocol.encode({**_failure("unencodable", "returned a value that could not be sent "
+                                           f"back ({type(exc).__name__})", type(exc).__name__), **tag})
 
 
 def probe() -> dict:
