@@ -1,25 +1,28 @@
 """The wire format between the trusted grader and the sandboxed worker: plain data, never pickle.
 
-A frame is ``8-byte big-endian length | 4-byte JSON length | JSON | npy blobs``. The JSON holds a
+A frame is ``8-byte big-endian length | 4-byte JSON length | JSON | array blobs``. The JSON holds a
 header (``"h"``, a flat dict of strings and numbers) and a value tree (``"v"``) in which
 
 * ``None``, ``bool``, ``int``, ``str`` and finite ``float`` stand for themselves;
 * a JSON list is a Python ``list``;
 * ``{"__tuple__": [...]}`` is a tuple, ``{"__dict__": [[key, value], ...]}`` a dict with str keys;
 * ``{"__float__": "nan" | "inf" | "-inf"}`` a non-finite float;
-* ``{"__nd__": i}`` the i-th npy blob, loaded with ``allow_pickle=False``.
+* ``{"__nd__": [i, dtype, shape]}`` a numpy array whose raw C-order bytes are the i-th blob:
+  ``dtype`` is a numeric ``dtype.str`` such as ``"<f8"``, ``shape`` a list of ints. (Raw bytes,
+  not ``.npy``: parsing an npy header costs an ``ast.literal_eval`` per array, and a traced
+  ``train`` call sends back dozens of arrays.)
 
-`decode` is strict: anything else (another object, a bigger frame than the cap, an array of
-object, structured or string dtype, an ndarray subclass, deeper nesting than `MAX_DEPTH`) is a
-`ProtocolError`. This module imports only the standard library and numpy: it is copied into the
+`decode` is strict: anything else (another object, a bigger frame than the cap, a dtype that is
+not a plain number, a blob whose length does not match the dtype and shape, deeper nesting than
+`MAX_DEPTH`) is a `ProtocolError`. A decoded array is a fresh, writable, aligned ``ndarray``. This module imports only the standard library and numpy: it is copied into the
 worker's runtime, where student code can patch it freely. The parent's copy is the one that
 decides what a frame means, and it never runs student code.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -31,6 +34,7 @@ MAX_FRAME = 64 << 20  # bytes; a bigger frame is refused before it is read
 MAX_DEPTH = 8
 MAX_ITEMS = 100_000
 NUMERIC_KINDS = "biufc"
+_DTYPE = re.compile(r"[<>|][biufc][0-9]{1,2}")  # what dtype.str gives for the numeric dtypes
 _HEAD = struct.Struct(">QI")
 
 
@@ -77,10 +81,8 @@ class _Encoder:
             arr = np.asarray(v) if isinstance(v, np.generic) else v
             if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
                 raise EncodeError(f"a numpy array of dtype {arr.dtype}, which is not numeric")
-            buf = io.BytesIO()
-            np.save(buf, arr, allow_pickle=False)
-            self.blobs.append(buf.getvalue())
-            return {"__nd__": len(self.blobs) - 1}
+            self.blobs.append(arr.tobytes())
+            return {"__nd__": [len(self.blobs) - 1, arr.dtype.str, list(arr.shape)]}
         raise EncodeError(_describe(v))
 
 
@@ -137,16 +139,28 @@ class _Decoder:
             return out
         if tag == "__float__" and body in ("nan", "inf", "-inf"):
             return float(body)
-        if tag == "__nd__" and type(body) is int and 0 <= body < len(self.blobs):
-            try:
-                arr = np.load(io.BytesIO(self.blobs[body]), allow_pickle=False)
-            except Exception as exc:  # a corrupt or hostile blob
-                raise ProtocolError(f"bad npy blob: {exc}") from None
-            if type(arr) is not np.ndarray or arr.dtype.kind not in NUMERIC_KINDS \
-                    or arr.dtype.fields is not None or arr.ndim > MAX_DEPTH:
-                raise ProtocolError("npy blob is not a plain numeric array")
-            return arr
+        if tag == "__nd__":
+            return self.array(body)
         raise ProtocolError(f"unknown tag {tag!r}")
+
+    def array(self, body: Any) -> np.ndarray:
+        if type(body) is not list or len(body) != 3:
+            raise ProtocolError("bad array: expected [blob index, dtype, shape]")
+        index, dtype_str, shape = body
+        if type(index) is not int or not 0 <= index < len(self.blobs) or type(dtype_str) is not str \
+                or _DTYPE.fullmatch(dtype_str) is None or type(shape) is not list or len(shape) > MAX_DEPTH \
+                or not all(type(n) is int and n >= 0 for n in shape):
+            raise ProtocolError("bad array description")
+        try:
+            dtype = np.dtype(dtype_str)
+        except TypeError:
+            raise ProtocolError(f"bad array dtype {dtype_str!r}") from None
+        if dtype.str != dtype_str or dtype.kind not in NUMERIC_KINDS or dtype.fields is not None:
+            raise ProtocolError(f"array dtype {dtype_str!r} is not a plain number")
+        blob = self.blobs[index]
+        if math.prod(shape) * dtype.itemsize != len(blob):
+            raise ProtocolError("array blob does not match its dtype and shape")
+        return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
 
 
 def decode(frame: bytes | memoryview) -> tuple[dict[str, Any], Any]:

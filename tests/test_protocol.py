@@ -64,8 +64,36 @@ def test_decode_refuses_pickled_arrays():
     buf = io.BytesIO()
     np.save(buf, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
     blob = buf.getvalue()
-    with pytest.raises(protocol.ProtocolError, match="npy"):
-        protocol.decode(_frame({"h": {}, "v": {"__nd__": 0}, "b": [len(blob)]}, [blob]))
+    for node in ({"__nd__": 0}, {"__nd__": [0, "|O8", [1]]}, {"__nd__": [0, "|O", [1]]}):
+        with pytest.raises(protocol.ProtocolError, match="array"):
+            protocol.decode(_frame({"h": {}, "v": node, "b": [len(blob)]}, [blob]))
+
+
+@pytest.mark.parametrize("node,blob", [
+    ([0, "<f8", [3]], b"\0" * 16),           # blob shorter than the shape says
+    ([0, "<f8", [1]], b"\0" * 16),           # longer
+    ([0, "<f8", [-1]], b"\0" * 8),           # negative size
+    ([0, "<f8", [1.0]], b"\0" * 8),          # not an int
+    ([0, "<U1", [2]], b"\0" * 8),            # not a number
+    ([0, "<V8", [1]], b"\0" * 8),            # raw bytes
+    ([0, "f8", [1]], b"\0" * 8),             # not dtype.str's form
+    ([1, "<f8", [1]], b"\0" * 8),            # no such blob
+    ([0, "<f8", [1] * 9], b"\0" * 8),        # deeper than MAX_DEPTH
+    ([0, "<f8"], b"\0" * 8),
+])
+def test_decode_refuses_arrays_that_do_not_fit_their_description(node, blob):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(_frame({"h": {}, "v": {"__nd__": node}, "b": [len(blob)]}, [blob]))
+
+
+def test_decoded_arrays_are_fresh_writable_and_keep_dtype_and_shape():
+    values = [np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2], np.array(True), np.int8(-3),
+              np.zeros((0, 5)), np.array([1 + 2j]), np.arange(6, dtype=">i4")]
+    _, got = roundtrip(values)
+    for sent, back in zip(values, got):
+        sent = np.asarray(sent)
+        assert type(back) is np.ndarray and back.dtype == sent.dtype and back.shape == sent.shape
+        assert np.array_equal(back, sent) and back.flags.writeable and back.flags.owndata
 
 
 @pytest.mark.parametrize("doc", [
