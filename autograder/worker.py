@@ -288,19 +288,22 @@ def _kill_everything_else(child: int, kill_all: bool) -> None:
 
 
 def _until_alone(kill_all: bool, patience: float = 1.0) -> None:
-    """Wait (briefly) until every other process of our uid is gone: killed processes may still be
-    finishing a write, and what they print must reach the grader before it takes the output."""
+    """Kill and reap every other process of our uid, waiting (briefly) until they are gone: killed
+    processes may still be finishing a write, and what they print must reach the grader before it
+    takes the output. They all descend from us and we adopt orphans (`_set_not_dumpable`), so we
+    are alone once no child is left (kill(-1) itself says nothing: without a pid namespace it
+    counts every process on the machine)."""
     end = time.monotonic() + patience
     while kill_all and time.monotonic() < end:
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
-            return
+            pass
         try:
             while os.waitpid(-1, os.WNOHANG)[0]:
                 pass
         except ChildProcessError:
-            pass
+            return
         time.sleep(0.002)
 
 
@@ -316,10 +319,14 @@ def _wipe(folder: str) -> None:
 
 
 def _set_not_dumpable() -> None:
-    """Keep same-uid children from ptrace-ing the zygote or reading its memory."""
+    """Keep same-uid children from ptrace-ing the zygote or reading its memory, and adopt their
+    orphans (a setsid() escapee), so that closing a question reaps them at once (`_until_alone`)
+    instead of waiting for init to."""
     try:
         import ctypes
-        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        libc = ctypes.CDLL(None)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36
     except Exception:
         pass
 
