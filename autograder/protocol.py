@@ -54,9 +54,10 @@ def _describe(value: Any) -> str:
 
 
 class _Encoder:
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_FRAME) -> None:
         self.blobs: list[bytes] = []
         self.items = 0
+        self.limit, self.nbytes = limit, 0
 
     def value(self, v: Any, depth: int = 0) -> Any:
         self.items += 1
@@ -81,6 +82,9 @@ class _Encoder:
             arr = np.asarray(v) if isinstance(v, np.generic) else v
             if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
                 raise EncodeError(f"a numpy array of dtype {arr.dtype}, which is not numeric")
+            self.nbytes += arr.nbytes  # checked before copying: a broadcast view may claim gigabytes
+            if self.nbytes > self.limit:
+                raise EncodeError(_too_big(self.nbytes, self.limit))
             self.blobs.append(arr.tobytes())
             return {"__nd__": [len(self.blobs) - 1, arr.dtype.str, list(arr.shape)]}
         raise EncodeError(_describe(v))
@@ -101,14 +105,18 @@ def encode(header: dict[str, Any], value: Any = None, *, limit: int = MAX_FRAME)
         EncodeError: the value holds something with no plain-data form, or the frame is
             bigger than ``limit``.
     """
-    enc = _Encoder()
+    enc = _Encoder(limit)
     tree = enc.value(value)
     text = json.dumps({"h": header, "v": tree, "b": [len(b) for b in enc.blobs]},
                       allow_nan=False, separators=(",", ":")).encode()
     size = 4 + len(text) + sum(len(b) for b in enc.blobs)
     if size > limit:
-        raise EncodeError(f"the value is {size / 2**20:.1f} MiB, more than the {limit / 2**20:.0f} MiB allowed")
+        raise EncodeError(_too_big(size, limit))
     return b"".join([_HEAD.pack(size, len(text)), text, *enc.blobs])
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"a value of {size / 2**20:.1f} MiB, more than the {limit / 2**20:.0f} MiB allowed"
 
 
 class _Decoder:
