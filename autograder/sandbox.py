@@ -19,6 +19,7 @@ so a submission cannot import torch or jax instead of writing its own backward p
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -308,6 +309,33 @@ def kill_uid(uid: int) -> int:
     return found
 
 
+@contextlib.contextmanager
+def _oom_victims(privileged: bool):
+    """Processes started inside are the first the kernel kills when the machine runs out of memory.
+
+    RLIMIT_AS caps each process, not a slot: forked processes may together hold `processes` times
+    `memory_mb` (32 GiB with grading.yml's defaults). If that exhausts the machine, the out-of-memory
+    killer must pick student code, not the grader or anything else running there. Set by root
+    (CAP_SYS_RESOURCE), the score is also the floor the children inherit: they cannot lower it.
+    """
+    path = "/proc/self/oom_score_adj"
+    old = None
+    if privileged:
+        try:
+            with open(path) as fh:
+                old = fh.read().strip()
+            with open(path, "w") as fh:
+                fh.write("1000")
+        except OSError:
+            old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            with open(path, "w") as fh:
+                fh.write(old)
+
+
 def _wipe(folder: Path) -> None:
     """Empty a scratch folder (its links are removed, never followed)."""
     for entry in os.scandir(folder):
@@ -454,10 +482,11 @@ class Slot:
         if self.level is not Isolation.SANDBOX:
             env["HOME"] = str(self.scratch_dir)
         try:
-            self._proc = subprocess.Popen(
-                self._command(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=out_w, stderr=out_w, env=env, cwd=str(self.scratch_dir),
-                start_new_session=True, **kwargs)
+            with _oom_victims(self._uid_lock is not None):
+                self._proc = subprocess.Popen(
+                    self._command(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    stdout=out_w, stderr=out_w, env=env, cwd=str(self.scratch_dir),
+                    start_new_session=True, **kwargs)
         except OSError as exc:
             raise SandboxError(f"could not start the worker: {exc}") from exc
         finally:
