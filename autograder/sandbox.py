@@ -621,7 +621,26 @@ class Slot:
 
     @property
     def question(self) -> str | None:
+        """The question (worker key) whose child is open; None when there is none, or when the
+        zygote has died meanwhile: a question's code can kill it (kill(-1)), and the child it
+        leaves behind dies with its sandbox, so the next question must not be served by it."""
+        if self._question is not None and not self._zygote_alive():
+            return None
         return self._question
+
+    def _zygote_alive(self) -> bool:
+        if self._ctl is None:
+            return False
+        poller = select.poll()
+        poller.register(self._ctl, select.POLLIN)
+        if not poller.poll(0):
+            return True  # nothing to read, no hang-up
+        try:
+            return self._ctl.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
 
     def _receive(self, deadline: float, during: str) -> tuple[dict, Any]:
         assert self._child is not None
