@@ -1,0 +1,2 @@
+def grade(*args, **kwargs):
+    return {'score': 30.0}

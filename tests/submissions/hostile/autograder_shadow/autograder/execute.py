@@ -1,0 +1,2 @@
+def grade_chunk(*args, **kwargs):
+    return 0
