@@ -630,3 +630,40 @@ def test_a_child_left_without_its_zygote_serves_no_later_question(tmp_path):
         if slot.question != "key":  # what execute does before every call
             slot.begin_question("key", "mod", {}, time.monotonic() + 5)
         assert slot.call("ok", [], {}, deadline=time.monotonic() + 5)["value"] == 2
+
+
+FDS = textwrap.dedent('''
+    import os, stat
+
+    def sockets():
+        """The sockets this process holds (the zygote's control socket must not be one of them)."""
+        out = []
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                    out.append(int(name))
+            except OSError:
+                pass
+        return out
+
+    def oom_score_adj():
+        with open("/proc/self/oom_score_adj") as fh:
+            return int(fh.read())
+''')
+
+
+@pytest.mark.skipif(_best_level() not in (Isolation.UID, Isolation.SANDBOX), reason="needs a uid of its own")
+@pytest.mark.parametrize("level", [Isolation.SANDBOX, Isolation.UID])
+def test_a_questions_process_holds_only_its_own_socket_and_dies_first(tmp_path, level):
+    """A question's process can write only to its own reply socket (never to the zygote's control
+    socket), and it is the first the out-of-memory killer picks, for good."""
+    try:
+        detect_isolation(level)
+    except SandboxError as exc:
+        pytest.skip(str(exc))
+    (tmp_path / "mod.py").write_text(FDS)
+    with Slot(level, LIMITS) as slot:
+        slot.stage(tmp_path)
+        slot.begin_question("fds", "mod", {}, time.monotonic() + 5)
+        assert len(slot.call("sockets", [], {}, deadline=time.monotonic() + 5)["value"]) == 1
+        assert slot.call("oom_score_adj", [], {}, deadline=time.monotonic() + 5)["value"] == 1000
