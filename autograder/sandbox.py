@@ -231,6 +231,21 @@ def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str
     return level, reason
 
 
+def _sweep_stale_slots(uid: int, keep: Path) -> None:
+    """Remove the slot folders of `uid` that a grader which never closed its slot left behind.
+
+    Their submission folder is readable by `uid`: the next student graded under it could read the
+    copies of other students' code in them. We hold `uid`'s lock, so no live grader uses them.
+    """
+    for base in Path(tempfile.gettempdir()).glob("nn-autograder-slot-*"):
+        try:
+            if base != keep and not base.is_symlink() and base.stat().st_uid == 0 \
+                    and os.lstat(base / "submission").st_gid == uid:
+                shutil.rmtree(base, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _lock_dir() -> Path:
     """LOCK_DIR, created if needed; refused unless it is a real folder that only root can write."""
     try:
@@ -432,6 +447,7 @@ class Slot:
         self._uid_lock = _UidLock() if level in (Isolation.UID, Isolation.SANDBOX) else None
         self.uid = self._uid_lock.uid if self._uid_lock else os.getuid()
         if self._uid_lock:
+            _sweep_stale_slots(self.uid, keep=self.base)
             os.chown(self.submission_dir, 0, self.uid)
             os.chmod(self.submission_dir, 0o750)
             os.chown(self.scratch_dir, self.uid, self.uid)
