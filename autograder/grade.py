@@ -1,9 +1,9 @@
 """The grading run: locate -> load -> execute -> compare -> score -> report, on every core.
 
-`grade` is what ``autograder grade`` calls. Submissions are loaded in this process, then graded
-in chunks by a pool of job processes (forked: they share the already imported pytest, numpy and
-reference). Each job process owns one sandbox `Slot` (one unprivileged uid) for its lifetime and
-runs one pytest session per chunk (`execute.grade_chunk`). Results come back as
+`grade` is what ``autograder grade`` calls. Submissions are located in this process, then loaded
+and graded in chunks by a pool of job processes (forked: they share the already imported pytest,
+numpy and reference). Each job process owns one sandbox `Slot` (one unprivileged uid) for its
+lifetime and runs one pytest session per chunk (`execute.grade_chunk`). Results come back as
 `SubmissionResult`s and are written by the `ReportWriter` as they arrive, so memory stays flat
 in the number of submissions. A chunk whose job process fails is retried one submission at a
 time; a submission that still cannot be graded gets a row with status ``error``: no submission
@@ -28,7 +28,8 @@ from .execute import SubmissionRun, grade_chunk
 from .load import load
 from .locate import locate
 from .report import ReportWriter
-from .results import CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult
+from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
+                      SubmissionSource)
 from .sandbox import InProcessSlot, Slot, detect_isolation
 from .score import score
 
@@ -73,12 +74,15 @@ class GradeSummary:
 # -- job processes --------------------------------------------------------------------------------
 _SLOT: Slot | InProcessSlot | None = None
 _CONFIG: GradingConfig | None = None
+_WORKDIR: Path | None = None
+#: A chunk: (position in the batch, submission). Position n is loaded into WORKDIR/n.
+Chunk = list[tuple[int, SubmissionSource]]
 
 
-def _init_job(config: GradingConfig, level: Isolation) -> None:
+def _init_job(config: GradingConfig, level: Isolation, workdir: Path) -> None:
     """Pool initializer: one slot (one sandbox, one uid) per job process."""
-    global _SLOT, _CONFIG
-    _CONFIG = config
+    global _SLOT, _CONFIG, _WORKDIR
+    _CONFIG, _WORKDIR = config, workdir
     limits = config.limits.model_dump()
     _SLOT = InProcessSlot(limits) if level is Isolation.NONE else Slot(level, limits)
     multiprocessing.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)
@@ -93,8 +97,17 @@ def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig
                  output=output, seconds=round(time.perf_counter() - run.started, 3))
 
 
-def _grade_chunk_job(chunk: list[LoadedSubmission]) -> list[SubmissionResult]:
-    assert _SLOT is not None and _CONFIG is not None
+def _load(position: int, source: SubmissionSource, config: GradingConfig, workdir: Path) -> LoadedSubmission:
+    dest = workdir / f"{position:05d}"
+    if dest.exists():  # a chunk retried after its job process died
+        shutil.rmtree(dest)
+    return load(source, dest, config.modules)
+
+
+def _grade_chunk_job(sources: Chunk) -> list[SubmissionResult]:
+    assert _SLOT is not None and _CONFIG is not None and _WORKDIR is not None
+    # Loading (copying, unzipping, converting notebooks, a syntax check) runs here, on every core.
+    chunk = [_load(i, src, _CONFIG, _WORKDIR) for i, src in sources]
     out: list[SubmissionResult] = []
     level = _SLOT.level
     grade_chunk(chunk, _CONFIG, _SLOT,
@@ -114,22 +127,34 @@ def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolat
 
 
 # -- the run --------------------------------------------------------------------------------------
-def _chunks(items: Sequence[LoadedSubmission], jobs: int, size: int | None) -> list[list[LoadedSubmission]]:
-    if size is None:  # small enough to balance the cores and show progress, big enough to amortise pytest
-        size = max(1, min(16, len(items) // (jobs * 4) or 1))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+MAX_CHUNK = 32  # a pytest session costs ~0.1 s: a chunk of 32 pays 3 ms per submission
+MIN_CHUNK = 2
 
 
-def _run_pool(chunks: list[list[LoadedSubmission]], config: GradingConfig, level: Isolation, jobs: int,
+def _chunks(items: Sequence, jobs: int, size: int | None) -> list[list]:
+    """Chunks of a fixed `size`; by default MAX_CHUNK for one job process, and "guided" ones for
+    several: each takes 1/(2*jobs) of what is left (between MIN_CHUNK and MAX_CHUNK), so that big
+    chunks come first and small ones last, and the job processes, taking chunks in order, finish
+    within a small chunk of each other."""
+    out, i = [], 0
+    while i < len(items):
+        guided = max(MIN_CHUNK, min(MAX_CHUNK, (len(items) - i) // (2 * jobs)))
+        n = size or (MAX_CHUNK if jobs == 1 else guided)
+        out.append(list(items[i:i + n]))
+        i += n
+    return out
+
+
+def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs: int, workdir: Path,
               on_result: Callable[[SubmissionResult], None]) -> None:
     """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time."""
     pending = list(chunks)
     for attempt in range(2):
-        failed: list[list[LoadedSubmission]] = []
+        failed: list[Chunk] = []
         ctx = multiprocessing.get_context("fork")
         try:
             with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
-                                     initializer=_init_job, initargs=(config, level)) as pool:
+                                     initializer=_init_job, initargs=(config, level, workdir)) as pool:
                 futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
                 for future in as_completed(futures):
                     try:
@@ -144,7 +169,12 @@ def _run_pool(chunks: list[list[LoadedSubmission]], config: GradingConfig, level
         pending = [[s] for chunk in failed for s in chunk]
         if attempt == 1:
             for chunk in pending:
-                on_result(_error_result(chunk[0], config, level, "the grading process failed twice"))
+                position, source = chunk[0]
+                try:
+                    loaded = _load(position, source, config, workdir)
+                except Exception:
+                    loaded = LoadedSubmission(source.student, workdir / f"{position:05d}", ())
+                on_result(_error_result(loaded, config, level, "the grading process failed twice"))
 
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
@@ -180,8 +210,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
     results: dict[str, Row] = {}
     try:
-        loaded = [load(src, workdir / f"{i:05d}", config.modules) for i, src in enumerate(sources)]
-        bar = _progress(len(loaded), progress)
+        bar = _progress(len(sources), progress)
         with ReportWriter(Path(out), config) as writer:
             def on_result(result: SubmissionResult) -> None:
                 writer.add(result)
@@ -189,7 +218,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                                               {q.id: q.points for q in result.questions})
                 bar.update(1)
 
-            _run_pool(_chunks(loaded, jobs, chunk_size), config, level, jobs, on_result)
+            _run_pool(_chunks(list(enumerate(sources)), jobs, chunk_size), config, level, jobs, workdir,
+                      on_result)
             bar.close()
     finally:
         if own_workdir:
