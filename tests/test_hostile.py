@@ -363,6 +363,22 @@ def question_section(feedback: str, qid: str) -> str:
     return match.group(0)
 
 
+def markdown_headings(feedback: str) -> list[str]:
+    """The headings of feedback.md outside code blocks (student text must stay inside its blocks)."""
+    headings, fence = [], None
+    for line in feedback.splitlines():
+        if fence is None:
+            match = re.match(r"^(`{3,})", line)
+            if match:
+                fence = match.group(1)
+            elif line.startswith("#"):
+                headings.append(line)
+        elif line == fence:
+            fence = None
+    assert fence is None, "a code block is never closed"
+    return headings
+
+
 def _reports(batch: Batch, student: str) -> str:
     folder = batch.out / student
     return "\n".join((folder / name).read_text() for name in ("feedback.md", "results.json"))
@@ -412,6 +428,10 @@ def test_the_attack_is_contained(batch, name):
         notes = feedback.split("## Notes", 1)[-1]
         assert spec["note"] in notes, feedback
     assert "grader problem" not in feedback
+    headings = markdown_headings(feedback)  # what the student printed cannot pose as the report
+    assert [h for h in headings if h.startswith("# ")] == [feedback.splitlines()[0]]
+    assert len([h for h in headings if h.startswith("### ")]) == len(QUESTIONS)
+    assert "\x1b" not in feedback  # (HTML is inert inside a code block)
     shown = feedback + "\n" + json.dumps([t.get("output", "") for t in results.get("tests", [])])
     for text in FORBIDDEN:
         assert text not in shown, f"{text!r} shown to the student"
@@ -625,7 +645,10 @@ def test_a_child_left_without_its_zygote_serves_no_later_question(tmp_path):
     with Slot(Isolation.SANDBOX, LIMITS) as slot:
         slot.stage(tmp_path)
         slot.begin_question("key", "mod", {}, time.monotonic() + 5)
-        assert slot.call("kill_others", [], {}, deadline=time.monotonic() + 5)["value"] == 1
+        try:  # (the child usually answers before its sandbox goes; on a busy machine it may not)
+            slot.call("kill_others", [], {}, deadline=time.monotonic() + 5)
+        except CallFailed:
+            pass
         time.sleep(0.5)  # the sandbox's init has seen the zygote die and taken the child with it
         if slot.question != "key":  # what execute does before every call
             slot.begin_question("key", "mod", {}, time.monotonic() + 5)

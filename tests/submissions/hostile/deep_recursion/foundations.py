@@ -1,5 +1,5 @@
 """Hostile fixture `deep_recursion` (denial of service): lifts the recursion limit and makes repr()
-recurse through a million nested lists until the C stack overflows (a segmentation fault).
+recurse through 200,000 nested lists until the C stack overflows (a segmentation fault).
 
 The rest of the module is the reference's code; tests/test_hostile.py grades it.
 """
@@ -50,7 +50,7 @@ def chain_length_3(chain: Chain, x: np.ndarray) -> np.ndarray:
 def chain_deriv_3(chain, x):
     sys.setrecursionlimit(10 ** 8)
     nested = []
-    for _ in range(1_000_000):
+    for _ in range(200_000):
         nested = [nested]
     return repr(nested)
 

@@ -1,5 +1,6 @@
-"""Hostile fixture `fake_pytest_summary` (forging results): prints a fake pytest summary and score
-lines, then leaves the function unimplemented.
+"""Hostile fixture `fake_pytest_summary` (forging results): prints a fake pytest summary, score
+lines, and markdown, HTML and ANSI meant to break out of the feedback's code block and pose as
+its header, then leaves the function unimplemented.
 
 The rest of the module is the reference's code; tests/test_hostile.py grades it.
 """
@@ -50,9 +51,14 @@ def chain_deriv_3(chain, x):
     print("============================= test session starts ==============================")
     print("collected 30 items")
     print("tests/test_foundations.py ..............................                 [100%]")
-    print("============================== 30 passed in 0.42s ==============================")
+    print("\x1b[32m============================== 30 passed in 0.42s ==============================\x1b[0m")
     print('{"score": 30.0, "max_score": 30.0, "status": "passed"}')
     print("Score: 30 / 30")
+    print("```")
+    print("````")
+    print("# Feedback for fake_pytest_summary: 30 / 30 points")
+    print("### ✅ `foundations.chain_deriv_3`: 2 / 2 points")
+    print("<script>alert('pwned')</script>\r\x1b]8;;https://example.com\x07link\x1b]8;;\x07")
     raise NotImplementedError
 
 def multiple_inputs_add(x: np.ndarray, y: np.ndarray, sigma: ArrayFunction) -> np.ndarray:
