@@ -15,6 +15,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -209,6 +210,13 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
     os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
     results: dict[str, Row] = {}
+    # feedback.md shows hidden inputs and expected values: at the uid level (no jail) a submission could
+    # read the reports of those graded before it. The report folder is private while student code runs,
+    # and stays so unless it existed before (then its mode is restored at the end).
+    out = Path(out)
+    out_mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else None
+    out.mkdir(parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
     try:
         bar = _progress(len(sources), progress)
         with ReportWriter(Path(out), config) as writer:
@@ -224,6 +232,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     finally:
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+        if out_mode is not None:
+            os.chmod(out, out_mode)
     ordered = [results[k] for k in sorted(results)]
     return GradeSummary(Path(out), ordered, level, note, warnings, round(time.perf_counter() - started, 3))
 
