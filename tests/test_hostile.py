@@ -40,6 +40,7 @@ import resource
 import secrets
 import shutil
 import stat
+import tempfile
 import textwrap
 import threading
 import time
@@ -557,6 +558,51 @@ def test_other_submissions_are_not_readable_at_the_uid_level(tmp_path):
     points = {r.student: r.points for r in summary.results}
     assert points["b_victim"]["neural_network.loss_gradients"] > 0
     assert points["a_reader"]["neural_network.loss_gradients"] == 0
+
+
+PEEKER = '''
+import glob, os, re, time
+
+OUT = {out!r}  # the report folder: on the grader's command line, which /proc shows at the uid level
+
+
+def deriv(func, input_, diff=0.001):
+    """Take the expected value from the report of a student graded earlier in the batch."""
+    call = f"deriv({{getattr(func, '__name__', '')}}, {{input_!r}})"
+    end = time.monotonic() + 1.2  # the report of the one graded before may still be being written
+    while time.monotonic() < end:
+        for path in glob.glob(os.path.join(OUT, "*", "feedback.md")):
+            try:
+                with open(path) as fh:
+                    match = re.search(re.escape(call) + r" returned [^;]*; expected (\\S+?) \\(", fh.read())
+            except OSError:
+                continue
+            if match:
+                return float(match.group(1))
+        time.sleep(0.05)
+    return None
+'''
+
+
+@ROOT_ONLY
+def test_reports_are_not_readable_while_the_batch_runs(tmp_path):
+    """feedback.md shows a wrong value's expected value; at the uid level a submission graded later
+    must not be able to read it from the report folder."""
+    shared = Path(tempfile.mkdtemp(prefix="hostile-reports-", dir="/tmp"))
+    try:
+        os.chmod(shared, 0o755)  # a report folder anyone could reach, as a TA's often is
+        out = shared / "out"
+        _complete(MISTAKE, tmp_path / "class" / "a_mistake")
+        (tmp_path / "class" / "b_peeker").mkdir()
+        (tmp_path / "class" / "b_peeker" / "foundations.py").write_text(PEEKER.format(out=str(out)))
+        summary = grade([tmp_path / "class"], out, jobs=1, isolation=Isolation.UID, progress=False,
+                        config=QUICK, chunk_size=1)
+        points = {r.student: r.points["foundations.deriv"] for r in summary.results}
+        assert "expected" in (out / "a_mistake" / "feedback.md").read_text()
+        assert points["b_peeker"] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 FLOODER = textwrap.dedent('''
