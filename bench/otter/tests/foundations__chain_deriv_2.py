@@ -1,0 +1,27 @@
+"""otter test file for foundations.chain_deriv_2: the hidden cases of autograder/suites/test_foundations.py.
+
+Written by bench/otter/make_tests.py; each case runs one hidden test through bench/otter/peer.py.
+"""
+import pathlib
+import sys
+
+import autograder
+from otter.test_files import test_case
+
+sys.path.insert(0, str(pathlib.Path(autograder.__file__).resolve().parents[1] / "bench" / "otter"))
+from peer import run_case  # noqa: E402
+
+OK_FORMAT = False
+
+name = 'foundations.chain_deriv_2'
+points = 2.0
+
+
+@test_case(name='test_chain_deriv_2[0]', points=1.0, hidden=False)
+def case_0(env):
+    run_case(env, 'test_foundations', 'test_chain_deriv_2', 0)
+
+
+@test_case(name='test_chain_deriv_2[1]', points=1.0, hidden=False)
+def case_1(env):
+    run_case(env, 'test_foundations', 'test_chain_deriv_2', 1)
