@@ -241,7 +241,7 @@ def _sweep_stale_slots(uid: int, keep: Path) -> None:
         try:
             if base != keep and not base.is_symlink() and base.stat().st_uid == 0 \
                     and os.lstat(base / "submission").st_gid == uid:
-                shutil.rmtree(base, ignore_errors=True)
+                _remove(base)
         except OSError:
             continue
 
@@ -352,15 +352,21 @@ def _oom_victims(privileged: bool):
 
 
 def _wipe(folder: Path) -> None:
-    """Empty a scratch folder (its links are removed, never followed)."""
-    for entry in os.scandir(folder):
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+    """Empty a scratch folder (see `worker.wipe`: links are removed, never followed).
+
+    Not `shutil.rmtree`: it recurses, and a question's code can nest folders thousands deep.
+    """
+    from .worker import wipe
+    wipe(str(folder))
+
+
+def _remove(folder: Path) -> None:
+    """Remove a slot folder, whatever a question's code left in its scratch space."""
+    _wipe(folder)
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass
 
 
 class _OutputTap(threading.Thread):
@@ -554,7 +560,7 @@ class Slot:
         self.stop()
         if self._uid_lock:
             self._uid_lock.release()
-        shutil.rmtree(self.base, ignore_errors=True)
+        _remove(self.base)
 
     def __enter__(self) -> "Slot":
         return self
