@@ -176,12 +176,13 @@ def _protected(path: str) -> bool:
     return any(path == str(p) or path.startswith(str(p) + os.sep) for p in PROTECTED)
 
 
-def stray_changes(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
-    """Changes a submission could have made: anything owned by a slot uid or named 'pwned', and any
-    change in the protected places (site-packages, hidden suites, reference, grading.yml, fixtures).
+def stray_changes(before: dict[str, tuple], after: dict[str, tuple], uids: set[int]) -> list[str]:
+    """Changes a submission could have made: anything owned by a slot uid this run used (`uids`) or
+    named 'pwned', and any change in the protected places (site-packages, hidden suites, reference,
+    grading.yml, fixtures).
 
-    Other processes on a shared machine legitimately create root-owned files in /tmp or edit the
-    working tree; those are not flagged.
+    Other processes on a shared machine legitimately create files in /tmp (other graders' slots
+    too) or edit the working tree; those are not flagged.
     """
     out = []
     for path in sorted(set(before) | set(after)):
@@ -190,7 +191,7 @@ def stray_changes(before: dict[str, tuple], after: dict[str, tuple]) -> list[str
             continue
         what = "created" if old is None else "deleted" if new is None else "changed"
         owner = (new or old)[3]
-        if owner in SLOT_UIDS or "pwned" in path or _protected(path):
+        if owner in uids or "pwned" in path or _protected(path):
             out.append(f"{what}: {path} (owner uid {owner})")
     return out
 
@@ -346,7 +347,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     b.rss_after_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     b.job_peak_kb, b.uids = watch.job_peak_kb, watch.uids
     b.leftover = slot_processes(b.uids)
-    b.stray = stray_changes(before, snapshot())
+    b.stray = stray_changes(before, snapshot(), b.uids)
     if b.error is None:
         b.rows = _gradebook(b.out)
     return b
@@ -478,6 +479,7 @@ def test_no_file_is_created_or_changed_outside_the_reports_and_scratch(batch):
 
 
 def test_no_process_of_a_submission_is_left_running(batch):
+    """(Of the slot uids this run used: other graders on a shared machine use others.)"""
     assert batch.leftover == [], f"still running after the grader returned: {batch.leftover}"
 
 
@@ -624,6 +626,19 @@ FLOODER = textwrap.dedent('''
         os.kill(os.getppid(), 9)
         return 1
 
+    def maze():
+        os.makedirs("locked/inner")
+        with open("locked/inner/note", "w") as fh:
+            fh.write("for the next one")
+        os.chmod("locked/inner", 0)
+        os.chmod("locked", 0)
+        home = os.getcwd()
+        for _ in range(3000):
+            os.mkdir("d")
+            os.chdir("d")
+        os.chdir(home)
+        return 3
+
     def scratch():
         return sorted(os.listdir("."))
 ''')
@@ -638,8 +653,8 @@ def _best_level() -> Isolation:
 @pytest.mark.parametrize("level", [Isolation.SANDBOX, Isolation.UID])
 def test_output_and_scratch_stay_with_their_submission(tmp_path, level):
     """A child still printing when its question ends must not print into the next submission's
-    output; a file left in the scratch space by a question that killed the worker must not be seen
-    by the next submission."""
+    output; nothing left in the scratch space (by a question that killed the worker, in folders of
+    mode 000 or thousands of levels deep) may be seen by the next submission."""
     try:
         detect_isolation(level)
     except SandboxError as exc:
@@ -669,6 +684,16 @@ def test_output_and_scratch_stay_with_their_submission(tmp_path, level):
         slot.stage(tmp_path)
         slot.begin_question("look", "mod", {}, time.monotonic() + 5)
         assert slot.call("scratch", [], {}, deadline=time.monotonic() + 5)["value"] == []
+        for killed in (False, True):  # cleaned by the zygote, then by the grader after killing it
+            slot.stage(tmp_path)
+            slot.begin_question("maze", "mod", {}, time.monotonic() + 5)
+            assert slot.call("maze", [], {}, deadline=time.monotonic() + 5)["value"] == 3
+            if killed:
+                slot.stop()
+            slot.finish()
+            slot.stage(tmp_path)
+            slot.begin_question("look", "mod", {}, time.monotonic() + 5)
+            assert slot.call("scratch", [], {}, deadline=time.monotonic() + 5)["value"] == []
 
 
 SURVIVOR = textwrap.dedent('''
