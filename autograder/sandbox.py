@@ -485,6 +485,9 @@ class Slot:
                     "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
             for key, value in JAIL_ENV.items():
                 cmd += ["--setenv", key, value]
+            # bubblewrap's own root and /dev are tmpfs without a size cap (half the RAM), writable by
+            # the jail's user: read-only, the capped /tmp stays the only writable place
+            cmd += ["--remount-ro", "/dev", "--remount-ro", "/"]
             return cmd + ["--", str(rt.python), "-I", "-S", "-B", "-u", "/runtime/worker/worker.py", *args]
         args = ["--ctl-fd", str(ctl_fd), "--submission", str(self.submission_dir),
                 "--scratch", str(self.scratch_dir)]
