@@ -358,6 +358,34 @@ def wipe(folder: str, passes: int = 1_000_000) -> None:
         os.close(top)
 
 
+def remove_ipc() -> None:
+    """Remove the SysV IPC objects (shared memory, message queues, semaphores) our uid owns.
+
+    They outlive the processes that made them, hold memory that no limit caps and would reach the
+    next question or submission (per jail in the sandbox, per machine without one).
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+    except Exception:
+        return
+    uid = os.getuid()
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("msg", lambda i: libc.msgctl(i, 0, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, 0))):  # 0 = IPC_RMID
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                header, *rows = [line.split() for line in fh]
+            at_uid = header.index("uid")
+        except (OSError, ValueError):
+            continue
+        for row in rows:
+            try:
+                if int(row[at_uid]) == uid:
+                    remove(int(row[1]))
+            except (ValueError, IndexError):
+                continue
+
+
 def _set_not_dumpable() -> None:
     """Keep same-uid children from ptrace-ing the zygote or reading its memory, and adopt their
     orphans (a setsid() escapee), so that closing a question reaps them at once (`_until_alone`)
@@ -374,6 +402,8 @@ def _set_not_dumpable() -> None:
 def zygote(ctl: socket.socket, opts) -> None:
     """Serve the grader: open / close / exit, forking one child per question."""
     _set_not_dumpable()
+    if opts.kill_all:  # left by the questions of a zygote that was killed (uid level: per machine)
+        remove_ipc()
     child = 0
     protocol.send(ctl, protocol.encode({"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
                                         "numpy": np.__version__}))
@@ -415,6 +445,8 @@ def zygote(ctl: socket.socket, opts) -> None:
                 except ChildProcessError:
                     break
             _until_alone(opts.kill_all)
+            if opts.kill_all:  # a uid of our own: its IPC objects are the questions'
+                remove_ipc()
             wipe(opts.scratch)
             protocol.send(ctl, protocol.encode({"op": "closed", "exit": code}))
         else:
