@@ -761,3 +761,44 @@ def test_a_questions_process_holds_only_its_own_socket_and_dies_first(tmp_path, 
         slot.begin_question("fds", "mod", {}, time.monotonic() + 5)
         assert len(slot.call("sockets", [], {}, deadline=time.monotonic() + 5)["value"]) == 1
         assert slot.call("oom_score_adj", [], {}, deadline=time.monotonic() + 5)["value"] == 1000
+
+
+OUTSIDE = textwrap.dedent('''
+    import ctypes, os
+
+    PLACES = ("/left", "/var/left", "/run/left", "/dev/shm/left", "/dev/left")
+    KEY = 0x6e6e  # a SysV shared memory key
+
+    def plant():
+        for path in PLACES:
+            try:
+                with open(path, "w") as fh:
+                    fh.write("from an earlier question")
+            except OSError:
+                pass
+        libc = ctypes.CDLL(None)
+        libc.shmget(KEY, 1 << 20, 0o1600)  # IPC_CREAT: a segment that outlives its process
+        return 1
+
+    def look():
+        found = [path for path in PLACES if os.path.exists(path)]
+        if ctypes.CDLL(None).shmget(KEY, 0, 0) >= 0:
+            found.append("SysV shared memory segment")
+        return found
+''')
+
+
+@pytest.mark.skipif(_best_level() is not Isolation.SANDBOX, reason="needs the bubblewrap sandbox")
+def test_the_jail_has_no_writable_place_but_its_scratch_and_keeps_nothing_between_questions(tmp_path):
+    """Inside the jail only the size-capped /tmp is writable: bubblewrap's own root and /dev are
+    RAM-backed tmpfs without a size cap, which outlive questions and submissions in a zygote. SysV
+    IPC objects (per jail, unbounded) are removed when a question ends."""
+    (tmp_path / "mod.py").write_text(OUTSIDE)
+    with Slot(Isolation.SANDBOX, LIMITS) as slot:
+        slot.stage(tmp_path)
+        slot.begin_question("plant", "mod", {}, time.monotonic() + 5)
+        slot.call("plant", [], {}, deadline=time.monotonic() + 5)
+        slot.finish()
+        slot.stage(tmp_path)
+        slot.begin_question("look", "mod", {}, time.monotonic() + 5)
+        assert slot.call("look", [], {}, deadline=time.monotonic() + 5)["value"] == []
