@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -185,6 +186,16 @@ def _build_runtime(root: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@functools.cache
+def _bwrap_has(option: str) -> bool:
+    """Whether this bubblewrap knows `option` (its --help lists it)."""
+    try:
+        r = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in r.stdout + r.stderr
 
 
 def _bwrap_works() -> bool:
@@ -474,6 +485,8 @@ class Slot:
                     "--kill-all", "--site", "/runtime/site"]
             cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                    "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
+            if _bwrap_has("--disable-userns"):  # bubblewrap >= 0.8: no namespaces of the student's own
+                cmd[2:2] = ["--unshare-user", "--disable-userns"]
             for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
                 top = Path("/") / name
                 if top.is_symlink():
