@@ -802,3 +802,25 @@ def test_the_jail_has_no_writable_place_but_its_scratch_and_keeps_nothing_betwee
         slot.stage(tmp_path)
         slot.begin_question("look", "mod", {}, time.monotonic() + 5)
         assert slot.call("look", [], {}, deadline=time.monotonic() + 5)["value"] == []
+
+
+NAMESPACES = textwrap.dedent('''
+    import ctypes, os
+
+    def new_user_namespace():
+        """unshare(CLONE_NEWUSER | CLONE_NEWNS): 'root' of a namespace of one's own could mount a
+        tmpfs without a size cap (memory no limit counts) and reach more of the kernel."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(0x10000000 | 0x00020000) == 0:
+            return "created"
+        return os.strerror(ctypes.get_errno())
+''')
+
+
+@pytest.mark.skipif(_best_level() is not Isolation.SANDBOX, reason="needs the bubblewrap sandbox")
+def test_the_jail_cannot_create_user_namespaces(tmp_path):
+    (tmp_path / "mod.py").write_text(NAMESPACES)
+    with Slot(Isolation.SANDBOX, LIMITS) as slot:
+        slot.stage(tmp_path)
+        slot.begin_question("ns", "mod", {}, time.monotonic() + 5)
+        assert slot.call("new_user_namespace", [], {}, deadline=time.monotonic() + 5)["value"] != "created"
