@@ -17,6 +17,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -146,6 +147,19 @@ def _chunks(items: Sequence, jobs: int, size: int | None) -> list[list]:
     return out
 
 
+def _warm_up_reports() -> None:
+    """Import what the report writer will need (otter ~1 s, matplotlib ~0.8 s) while the jobs
+    grade, instead of at the first result and, for the plots, after the last one."""
+    try:
+        from . import report
+        report._otter()
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+        import matplotlib.ticker  # noqa: F401
+    except Exception:  # the report writer will import (and fail) on its own
+        pass
+
+
 def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs: int, workdir: Path,
               on_result: Callable[[SubmissionResult], None]) -> None:
     """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time."""
@@ -153,10 +167,13 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
     for attempt in range(2):
         failed: list[Chunk] = []
         ctx = multiprocessing.get_context("fork")
+        warm_up = threading.Thread(target=_warm_up_reports, daemon=True)
         try:
             with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
                                      initializer=_init_job, initargs=(config, level, workdir)) as pool:
                 futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
+                if attempt == 0:  # the job processes are forked at the first submit: no fork after this
+                    warm_up.start()
                 for future in as_completed(futures):
                     try:
                         for result in future.result():
@@ -165,6 +182,8 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
                         failed.append(futures[future])
         except BrokenProcessPool:
             pass
+        if warm_up.is_alive():  # before the retry pool forks: never fork while another thread imports
+            warm_up.join()
         if not failed:
             return
         pending = [[s] for chunk in failed for s in chunk]
