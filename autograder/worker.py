@@ -358,15 +358,17 @@ def wipe(folder: str, passes: int = 1_000_000) -> None:
         os.close(top)
 
 
-def remove_ipc() -> None:
-    """Remove the SysV IPC objects (shared memory, message queues, semaphores) our uid owns.
+def clear_kernel_state() -> None:
+    """Remove what our uid keeps in the kernel beyond its processes: SysV IPC objects (shared
+    memory, message queues, semaphores) and the keys of its user keyrings.
 
-    They outlive the processes that made them, hold memory that no limit caps and would reach the
-    next question or submission (per jail in the sandbox, per machine without one).
+    They outlive the processes that made them (IPC memory is capped by no limit) and would reach
+    the next question or submission (per jail in the sandbox, per machine without one).
     """
     try:
         import ctypes
         libc = ctypes.CDLL(None)
+        libc.syscall.restype = ctypes.c_long
     except Exception:
         return
     uid = os.getuid()
@@ -384,6 +386,8 @@ def remove_ipc() -> None:
                     remove(int(row[1]))
             except (ValueError, IndexError):
                 continue
+    for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+        libc.syscall(250, 7, ctypes.c_long(keyring))  # keyctl(KEYCTL_CLEAR, keyring)
 
 
 def _set_not_dumpable() -> None:
@@ -403,7 +407,7 @@ def zygote(ctl: socket.socket, opts) -> None:
     """Serve the grader: open / close / exit, forking one child per question."""
     _set_not_dumpable()
     if opts.kill_all:  # left by the questions of a zygote that was killed (uid level: per machine)
-        remove_ipc()
+        clear_kernel_state()
     child = 0
     protocol.send(ctl, protocol.encode({"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
                                         "numpy": np.__version__}))
@@ -445,8 +449,8 @@ def zygote(ctl: socket.socket, opts) -> None:
                 except ChildProcessError:
                     break
             _until_alone(opts.kill_all)
-            if opts.kill_all:  # a uid of our own: its IPC objects are the questions'
-                remove_ipc()
+            if opts.kill_all:  # a uid of our own: its IPC objects and keys are the questions'
+                clear_kernel_state()
             wipe(opts.scratch)
             protocol.send(ctl, protocol.encode({"op": "closed", "exit": code}))
         else:
