@@ -778,12 +778,16 @@ OUTSIDE = textwrap.dedent('''
                 pass
         libc = ctypes.CDLL(None)
         libc.shmget(KEY, 1 << 20, 0o1600)  # IPC_CREAT: a segment that outlives its process
+        libc.syscall(248, b"user", b"hostile-note", b"from A", 6, -4)  # add_key to the user keyring
         return 1
 
     def look():
         found = [path for path in PLACES if os.path.exists(path)]
-        if ctypes.CDLL(None).shmget(KEY, 0, 0) >= 0:
+        libc = ctypes.CDLL(None)
+        if libc.shmget(KEY, 0, 0) >= 0:
             found.append("SysV shared memory segment")
+        if libc.syscall(249, b"user", b"hostile-note", None, 0) >= 0:  # request_key
+            found.append("a key in the user keyring")
         return found
 ''')
 
@@ -792,7 +796,7 @@ OUTSIDE = textwrap.dedent('''
 def test_the_jail_has_no_writable_place_but_its_scratch_and_keeps_nothing_between_questions(tmp_path):
     """Inside the jail only the size-capped /tmp is writable: bubblewrap's own root and /dev are
     RAM-backed tmpfs without a size cap, which outlive questions and submissions in a zygote. SysV
-    IPC objects (per jail, unbounded) are removed when a question ends."""
+    IPC objects (per jail, unbounded) and the uid's keyring keys are removed when a question ends."""
     (tmp_path / "mod.py").write_text(OUTSIDE)
     with Slot(Isolation.SANDBOX, LIMITS) as slot:
         slot.stage(tmp_path)
