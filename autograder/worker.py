@@ -76,6 +76,7 @@ def apply_limits(limits: dict, dedicated_uid: bool) -> None:
     _set_limit(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) << 20)
     _set_limit(resource.RLIMIT_NOFILE, int(limits["open_files"]))
     _set_limit(resource.RLIMIT_CORE, 0)
+    _set_limit(resource.RLIMIT_MSGQUEUE, 0)  # POSIX message queues outlive questions; nobody needs one
     if dedicated_uid:  # NPROC counts every process of the uid: only safe for a uid of our own
         _set_limit(resource.RLIMIT_NPROC, int(limits["processes"]))
 
