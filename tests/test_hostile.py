@@ -779,6 +779,7 @@ OUTSIDE = textwrap.dedent('''
         libc = ctypes.CDLL(None)
         libc.shmget(KEY, 1 << 20, 0o1600)  # IPC_CREAT: a segment that outlives its process
         libc.syscall(248, b"user", b"hostile-note", b"from A", 6, -4)  # add_key to the user keyring
+        ctypes.CDLL("librt.so.1").mq_open(b"/hostile-queue", os.O_CREAT | os.O_WRONLY, 0o600, None)
         return 1
 
     def look():
@@ -788,6 +789,8 @@ OUTSIDE = textwrap.dedent('''
             found.append("SysV shared memory segment")
         if libc.syscall(249, b"user", b"hostile-note", None, 0) >= 0:  # request_key
             found.append("a key in the user keyring")
+        if ctypes.CDLL("librt.so.1").mq_open(b"/hostile-queue", os.O_RDONLY) >= 0:
+            found.append("a POSIX message queue")
         return found
 ''')
 
@@ -796,7 +799,8 @@ OUTSIDE = textwrap.dedent('''
 def test_the_jail_has_no_writable_place_but_its_scratch_and_keeps_nothing_between_questions(tmp_path):
     """Inside the jail only the size-capped /tmp is writable: bubblewrap's own root and /dev are
     RAM-backed tmpfs without a size cap, which outlive questions and submissions in a zygote. SysV
-    IPC objects (per jail, unbounded) and the uid's keyring keys are removed when a question ends."""
+    IPC objects (per jail, unbounded) and the uid's keyring keys are removed when a question ends;
+    POSIX message queues (which nothing could list to remove) cannot be created."""
     (tmp_path / "mod.py").write_text(OUTSIDE)
     with Slot(Isolation.SANDBOX, LIMITS) as slot:
         slot.stage(tmp_path)
