@@ -392,14 +392,16 @@ def clear_kernel_state() -> None:
 
 
 def _set_not_dumpable() -> None:
-    """Keep same-uid children from ptrace-ing the zygote or reading its memory, and adopt their
-    orphans (a setsid() escapee), so that closing a question reaps them at once (`_until_alone`)
-    instead of waiting for init to."""
+    """Keep same-uid children from ptrace-ing the zygote or reading its memory, adopt their orphans
+    (a setsid() escapee), so that closing a question reaps them at once (`_until_alone`) instead of
+    waiting for init to, and let no child gain privileges through a setuid program (bubblewrap sets
+    this in the jail; without a jail nothing did)."""
     try:
         import ctypes
         libc = ctypes.CDLL(None)
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
         libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS = 38 (inherited, irreversible)
     except Exception:
         pass
 
