@@ -743,14 +743,19 @@ FDS = textwrap.dedent('''
     def oom_score_adj():
         with open("/proc/self/oom_score_adj") as fh:
             return int(fh.read())
+
+    def no_new_privs():
+        with open("/proc/self/status") as fh:
+            return next(line.split()[1] for line in fh if line.startswith("NoNewPrivs"))
 ''')
 
 
 @pytest.mark.skipif(_best_level() not in (Isolation.UID, Isolation.SANDBOX), reason="needs a uid of its own")
 @pytest.mark.parametrize("level", [Isolation.SANDBOX, Isolation.UID])
-def test_a_questions_process_holds_only_its_own_socket_and_dies_first(tmp_path, level):
+def test_a_questions_process_holds_only_its_own_socket_dies_first_and_gains_no_privileges(tmp_path, level):
     """A question's process can write only to its own reply socket (never to the zygote's control
-    socket), and it is the first the out-of-memory killer picks, for good."""
+    socket), it is the first the out-of-memory killer picks, for good, and setuid programs give it
+    no privileges."""
     try:
         detect_isolation(level)
     except SandboxError as exc:
@@ -761,6 +766,7 @@ def test_a_questions_process_holds_only_its_own_socket_and_dies_first(tmp_path, 
         slot.begin_question("fds", "mod", {}, time.monotonic() + 5)
         assert len(slot.call("sockets", [], {}, deadline=time.monotonic() + 5)["value"]) == 1
         assert slot.call("oom_score_adj", [], {}, deadline=time.monotonic() + 5)["value"] == 1000
+        assert slot.call("no_new_privs", [], {}, deadline=time.monotonic() + 5)["value"] == "1"  # setuid inert
 
 
 OUTSIDE = textwrap.dedent('''
