@@ -84,7 +84,7 @@ fork_bomb setsid_escapee thread_bomb stdout_flood disk_fill fd_exhaustion huge_r
 ctypes_segfault kill_parent kill_all write_site_packages write_repo write_pycache write_home write_tmp
 network_socket spawn_shell import_torch""".split()
 #: Bounds on the grader's memory (see test_the_graders_memory_stays_bounded).
-FRAME_MB = 64  # the largest reply frame a job process accepts (Slot's max_frame_mb)
+FRAME_MB = 64  # the largest reply frame a job process accepts (protocol.MAX_FRAME)
 
 
 def quick_config() -> GradingConfig:
@@ -494,7 +494,7 @@ def test_the_graders_memory_stays_bounded(batch):
         (batch.job_peak_kb, batch.alone_job_peak_kb)
 
 
-# -- regression tests of engine fixes at the uid level (no jail: the attacks reach the host) ------
+# -- regression tests of the engine fixes this corpus led to (mostly at the uid level: no jail) ---
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="the uid level needs root")
 LIMITS = QUICK.limits.model_dump()
 
