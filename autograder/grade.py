@@ -175,11 +175,12 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
                 if attempt == 0:  # the job processes are forked at the first submit: no fork after this
                     warm_up.start()
                 for future in as_completed(futures):
+                    chunk = futures.pop(future)  # a finished chunk's results are not kept: memory flat in N
                     try:
                         for result in future.result():
                             on_result(result)
                     except Exception:  # the job process died or the session failed: retry below
-                        failed.append(futures[future])
+                        failed.append(chunk)
         except BrokenProcessPool:
             pass
         if warm_up.is_alive():  # before the retry pool forks: never fork while another thread imports
