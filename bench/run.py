@@ -5,10 +5,11 @@
 
 What it does (one invocation, everything side by side, since the machine may be shared):
 
-1. Generates ``--n`` submissions into a temporary folder: copies of the reference solution, the
-   typical mistakes of the sample class (data/submissions/, classified by
-   tests/sample_class_expected.yml; a few generated mistakes if the class is not there), the
-   bare release stubs, and ~1 % that time out (``--only-full``: the solution only).
+1. Generates ``--n`` submissions into a temporary folder: ~44 % copies of the reference solution,
+   ~45 % "sample": the sample class's students (data/submissions/: its typical mistakes, its
+   contained failures, a zip, a notebook), in turn, classified by tests/sample_class_expected.yml
+   (a few generated mistakes if the class is not there), ~10 % the bare release stubs, and ~1 %
+   that time out (``--only-full``: the solution only).
 2. ``--repeat`` times, one after the other: the floor (bench/floor.py: the same hidden checks on
    the same submissions in one process, no isolation, no reports), ``autograder grade --jobs 1``,
    ``autograder grade --jobs <cores>``, and otter-grader's own ``otter run`` on ``--otter-n``
@@ -134,14 +135,14 @@ def generate(base: Path, n: int, only_full: bool, seed: int) -> dict[str, Any]:
     else:
         n_timeout = max(1, round(n * 0.01))
         n_stub = max(1, round(n * 0.10))
-        n_typical = round(n * 0.45)
-        plan = (["timeout"] * n_timeout + ["stub"] * n_stub + ["typical"] * n_typical
-                + ["full"] * (n - n_timeout - n_stub - n_typical))
+        n_sample = round(n * 0.45)
+        plan = (["timeout"] * n_timeout + ["stub"] * n_stub + ["sample"] * n_sample
+                + ["full"] * (n - n_timeout - n_stub - n_sample))
     numbers = list(range(1, len(plan) + 1))
     rng.shuffle(numbers)  # student ids in a random order, as in a class: kinds are mixed in every chunk
     kinds: dict[str, int] = {}
-    typical_i = timeout_i = 0
-    names: dict[str, list[str]] = {"full": [], "stub": [], "typical": [], "timeout": []}
+    sample_i = timeout_i = 0
+    names: dict[str, list[str]] = {"full": [], "stub": [], "sample": [], "timeout": []}
     for kind, number in zip(plan, numbers):
         name = f"s{number:04d}-{kind}"
         dest = timeouts_dir if kind == "timeout" else comparable
@@ -149,16 +150,16 @@ def generate(base: Path, n: int, only_full: bool, seed: int) -> dict[str, Any]:
             _write(dest / name, full)
         elif kind == "stub":
             _write(dest / name, stubs)
-        elif kind == "typical":
+        elif kind == "sample":
             if sample:
-                entry = sample[0][typical_i % len(sample[0])]
+                entry = sample[0][sample_i % len(sample[0])]
                 name += "-" + entry.name.split(".")[0]
                 _copy_entry(entry, dest, name)
             else:
-                mistake = GENERATED_MISTAKES[typical_i % len(GENERATED_MISTAKES)]
+                mistake = GENERATED_MISTAKES[sample_i % len(GENERATED_MISTAKES)]
                 name += "-" + mistake[0]
                 _write(dest / name, _mutated(*mistake))
-            typical_i += 1
+            sample_i += 1
         else:
             if sample and sample[1]:
                 entry = sample[1][timeout_i % len(sample[1])]
@@ -178,7 +179,8 @@ def generate(base: Path, n: int, only_full: bool, seed: int) -> dict[str, Any]:
     for entry in timeouts_dir.iterdir():
         (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, all_dir / entry.name)
     return {"comparable": comparable, "all": all_dir, "kinds": kinds, "names": names,
-            "typical_source": ("sample class (data/submissions/)" if sample else "generated mistakes"),
+            "sample_source": ("the sample class (data/submissions/), its students that do not time out"
+                              if sample else "generated typical mistakes (no sample class found)"),
             "n_comparable": n - kinds.get("timeout", 0)}
 
 
@@ -477,14 +479,14 @@ def _run(args: argparse.Namespace, info: dict, work: Path) -> int:
     mix = generate(work / "submissions", args.n, args.only_full, args.seed)
     comparable, n_cmp = mix["comparable"], mix["n_comparable"]
     print(f"submissions: {args.n} ({', '.join(f'{v} {k}' for k, v in sorted(mix['kinds'].items()))}; "
-          f"typical ones from the {mix['typical_source']})", flush=True)
+          f"'sample' ones from {mix['sample_source']})", flush=True)
     jobs_all = max(1, args.jobs)
 
     why_not_otter = otter_available() if args.otter_n else "skipped (--otter-n 0)"
     otter_zip, bundles = None, []
     if not why_not_otter:
         chosen: list[str] = []
-        pools = [mix["names"][k] for k in ("full", "typical", "stub") if mix["names"][k]]
+        pools = [mix["names"][k] for k in ("full", "sample", "stub") if mix["names"][k]]
         while len(chosen) < args.otter_n:
             before = len(chosen)
             for pool in pools:
@@ -646,7 +648,7 @@ def summarize(args, info, mix, runs, extra, jobs_all, why_not_otter, n_otter) ->
         "machine": info,
         "settings": {"n": args.n, "repeat": args.repeat, "only_full": args.only_full, "jobs_all": jobs_all,
                      "otter_n": n_otter, "scale_n": args.scale_n, "seed": args.seed, "mix": mix["kinds"],
-                     "typical_source": mix["typical_source"], "compared_submissions": n_cmp,
+                     "sample_source": mix["sample_source"], "compared_submissions": n_cmp,
                      "otter": why_not_otter or "otter run " + _otter_version()},
         "table": rows,
         "public_check_seconds": med["check"],
