@@ -699,8 +699,13 @@ def print_table(res: dict[str, Any]) -> None:
         mark = {True: "met", False: "NOT MET", None: "n/a"}[t["met"]]
         print(f"  {t['target']:<58} {text:>14}  goal {t['goal']:<12} {mark}")
     v = res["validation"]
-    print(f"\nsame totals as the floor: {'yes' if not v['grader_vs_floor_total_mismatches'] else v['grader_vs_floor_total_mismatches']}"
-          f"; otter's totals equal ours: {'yes' if not v['otter_vs_grader_total_mismatches'] else v['otter_vs_grader_total_mismatches']}")
+    differ = v["grader_vs_floor_total_mismatches"]
+    print("\nsame totals as the floor: " + ("yes" if not differ else
+          f"all but {len(differ)} ({', '.join(sorted({k.split('-', 2)[-1] for k in differ}))}): the floor "
+          "hands student code the hidden test's own arrays, so a function that changes its arguments in "
+          "place also changes what the floor compares with; the grader sends copies and catches it"))
+    print("otter's totals equal ours: " + ("yes" if not v["otter_vs_grader_total_mismatches"]
+                                           else str(v["otter_vs_grader_total_mismatches"])))
 
 
 if __name__ == "__main__":
