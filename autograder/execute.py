@@ -128,7 +128,7 @@ class StudentModule:
 class Student:
     """The `student` fixture: ``student.foundations.deriv("square", 2.0)``.
 
-    Only the module of the question under test can be reached (a fresh worker child per question).
+    Only the module of the question under test can be reached (a worker child per module).
     """
 
     def __init__(self, runner: "GradingPlugin", question: str) -> None:
@@ -237,10 +237,13 @@ class GradingPlugin:
         self.collected = len(items)
 
     def worker_key(self, question: str) -> str:
-        """Questions of one module with the same prerequisites share a worker child.
+        """Questions of one module with the same prerequisites share a worker child's state.
 
-        A child that holds reference code never grades that code's own question (the key
-        differs), so nothing a submission could take from a reference helps it elsewhere.
+        Sorting by this key grades a module's own questions (no prerequisites) before its
+        dependent ones, so one child serves the module: the slot adds reference code to it when
+        the key changes and forks a fresh child whenever it would have to take some away
+        (`sandbox.can_extend`). A child that holds reference code never grades that code's own
+        question, so nothing a submission could take from a reference helps it elsewhere.
         """
         module = question.split(".")[0]
         return module + ":" + ",".join(sorted(prerequisites(self.config, question)))

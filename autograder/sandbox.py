@@ -60,6 +60,21 @@ JAIL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREAD
             "LANG": "C.UTF-8", "HOME": "/tmp", "PATH": "/usr/bin:/bin"}
 
 
+def can_extend(open_module: str | None, injected: frozenset[str], module: str,
+               inject: dict[str, str]) -> bool:
+    """Whether the child that serves `open_module` with the reference versions of `injected` may
+    go on to serve a question of `module` whose prerequisites are `inject`.
+
+    Only by adding reference code, never by taking it away: the child must hold the same module
+    and no reference function the new question does not ask for. A question is never graded in a
+    child that holds the reference of the function it grades (no question requires itself), and a
+    question graded with the student's own functions (no prerequisites) gets a child with no
+    reference code at all. Grading a module's own questions first and its dependent ones after
+    (the order `execute` sorts items in) thus costs one child per module instead of two.
+    """
+    return open_module == module and injected <= inject.keys()
+
+
 class SandboxError(RuntimeError):
     """The grader could not start or talk to its worker: a grader error, not the student's."""
 
@@ -474,6 +489,8 @@ class Slot:
         self._tap: _OutputTap | None = None
         self._child: socket.socket | None = None
         self._question: str | None = None
+        self._module: str | None = None  # the module the open child imported
+        self._injected: frozenset[str] = frozenset()  # the reference functions put in it
         self.restarts = 0
         self.output_lost = 0
 
@@ -606,12 +623,17 @@ class Slot:
         return reply
 
     def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
-        """Fork a fresh worker child for `question` and import the student's `module` in it.
+        """Serve `question`: in the open child if `can_extend` allows it (adding the missing
+        reference functions), else in a fresh worker child that imports the student's `module`.
 
         Raises:
             CallFailed: the module could not be imported (syntax error, exception, timeout,
                 crash), reported as the student's failure.
         """
+        if self._child is not None and self.question is not None \
+                and can_extend(self._module, self._injected, module, inject):
+            if self._extend(question, inject):
+                return
         housekeeping = time.monotonic()
         self.end_question()
         limits = {k: self.limits[k] for k in ("memory_mb", "cpu_seconds", "processes", "file_size_mb",
@@ -640,11 +662,28 @@ class Slot:
                                      "row (does your module kill other processes?)", phase="import") from None
         self._child_pid = int(header.get("pid", 0))
         self._child = socket.socket(fileno=fds[0])
-        self._question = question
+        self._question, self._module, self._injected = question, module, frozenset(inject)
         reply = self._receive(deadline, during=f"importing {module}.py")
         if not reply[0].get("ok"):
             self.end_question()
             raise _failure(reply[0])
+
+    def _extend(self, question: str, inject: dict[str, str]) -> bool:
+        """Put the reference functions of `inject` the open child lacks into it and reset its
+        random state, as a fresh child would start. False if the child did not confirm within
+        `CLOSE_SECONDS` (it is then closed, and the caller forks a fresh one)."""
+        tag = secrets.token_hex(8)
+        missing = {name: src for name, src in inject.items() if name not in self._injected}
+        try:
+            protocol.send(self._child, protocol.encode({"op": "inject", "call": tag}, {"inject": missing}))
+            head, _ = protocol.recv(self._child, deadline=time.monotonic() + CLOSE_SECONDS, limit=1 << 16)
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+            head = {}
+        if head.get("call") != tag or not head.get("ok"):
+            self.end_question()
+            return False
+        self._question, self._injected = question, frozenset(inject)
+        return True
 
     def end_question(self) -> None:
         """Kill the current question's child and everything it started; wipe the scratch space."""
@@ -825,6 +864,7 @@ class InProcessSlot:
         self._folder: Path | None = None
         self._module = None
         self._question: str | None = None
+        self._injected: frozenset[str] = frozenset()
         self.restarts = 0
 
     def stage(self, folder: Path) -> None:
@@ -836,9 +876,15 @@ class InProcessSlot:
         return self._question
 
     def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
+        import random
+        if self._module is not None and can_extend(self._module.__name__, self._injected, module, inject):
+            self._worker.inject(self._module, {k: v for k, v in inject.items() if k not in self._injected})
+            np.random.seed(0)
+            random.seed(0)
+            self._question, self._injected = question, frozenset(inject)
+            return
         self.end_question()
         np.random.seed(0)  # as in the worker: every question starts from the same random state
-        import random
         random.seed(0)
         path = self._folder / f"{module}.py"
         if not path.exists():
@@ -860,10 +906,10 @@ class InProcessSlot:
             else:
                 sys.modules[module] = saved
         self._worker.inject(mod, inject)
-        self._module, self._question = mod, question
+        self._module, self._question, self._injected = mod, question, frozenset(inject)
 
     def end_question(self) -> None:
-        self._module, self._question = None, None
+        self._module, self._question, self._injected = None, None, frozenset()
 
     def call(self, fn: str, args: list, kwargs: dict, *, deadline: float, return_inputs: bool = False,
              trace: dict[str, int] | None = None, stub: dict[str, Any] | None = None) -> dict:

@@ -5,12 +5,13 @@ available, a bubblewrap jail) as::
 
     python -I -S -B worker.py --ctl-fd N --submission DIR --scratch DIR [--site DIR] [--kill-all]
 
-and runs as a *zygote*: it imports numpy once, then for every question the grader opens it
-forks a fresh child. The child closes the zygote's control socket, lowers its resource limits,
-imports the student's module from the read-only submission folder, puts in place the reference
-versions of the question's prerequisites (sent as source by the grader), answers calls over its
-own socket (whose other end the zygote hands to the grader with SCM_RIGHTS) and is killed with
-every process it started when the grader closes the question. Nothing it returns is trusted:
+and runs as a *zygote*: it imports numpy once, then for every child the grader opens (one per
+module of a submission, see `sandbox.can_extend`) it forks a fresh one. The child closes the
+zygote's control socket, lowers its resource limits, imports the student's module from the
+read-only submission folder, puts in place the reference versions of the question's
+prerequisites (sent as source by the grader, also later, when the module's dependent questions
+start), answers calls over its own socket (whose other end the zygote hands to the grader with
+SCM_RIGHTS) and is killed with every process it started when the grader closes it. Nothing it returns is trusted:
 the grader decodes replies with `protocol.decode`, which accepts plain data only.
 
 Hidden tests, expected values, the solutions and grading.yml never reach this process.
@@ -240,7 +241,7 @@ def inject(module, sources: dict[str, str]) -> None:
 
 
 def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
-    """Body of the per-question child: limits, import, prerequisites, then serve calls."""
+    """Body of a child: limits, import, prerequisites, then serve calls (and more prerequisites)."""
     os.setpgid(0, 0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -248,7 +249,7 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
     apply_limits(header["limits"], opts.kill_all)
     os.chdir(opts.scratch)
     os.environ["TMPDIR"] = opts.scratch
-    np.random.seed(0)  # every question starts from the same random state: grades are reproducible
+    np.random.seed(0)  # every child (and every extension of one) starts from the same random state
     random.seed(0)
     limit = int(header.get("max_frame", protocol.MAX_FRAME))
     if header.get("probe"):
@@ -272,7 +273,23 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
             header, payload = protocol.recv(sock)
         except (EOFError, OSError, protocol.ProtocolError):
             return
+        if header.get("op") == "inject":  # the next question needs more reference functions
+            protocol.send(sock, extend(module, header, payload or {}))
+            continue
         protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
+
+
+def extend(module, header: dict, payload: dict) -> bytes:
+    """Add reference functions to the open child (`sandbox.can_extend` says when the grader may
+    ask) and reset the random state, as a fresh child starts; the reply carries the request's tag."""
+    tag = {"call": header.get("call")}
+    try:
+        inject(module, payload.get("inject", {}))
+    except Exception as exc:  # a bug in the grader's reference source
+        return protocol.encode({"ok": False, "kind": "grader", "message": _safe_str(exc), **tag})
+    np.random.seed(0)
+    random.seed(0)
+    return protocol.encode({"ok": True, "op": "ready", **tag})
 
 
 def _kill_everything_else(child: int, kill_all: bool) -> None:

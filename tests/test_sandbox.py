@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from autograder.results import Isolation
-from autograder.sandbox import JAIL_ENV, CallFailed, Slot, SandboxError, detect_isolation, kill_uid
+from autograder.sandbox import (JAIL_ENV, CallFailed, Slot, SandboxError, can_extend, detect_isolation,
+                                kill_uid)
 
 LIMITS = dict(memory_mb=1024, cpu_seconds=20, processes=32, file_size_mb=1, open_files=64, scratch_mb=4,
               output_kb=4)
@@ -89,6 +90,9 @@ STUDENT = textwrap.dedent('''
     def mutate(a):
         a[:] = 0
         return 1
+
+    def pid_and_helper():
+        return [os.getpid(), helper(0), float(np.random.rand())]
 ''')
 
 
@@ -179,6 +183,33 @@ def test_prerequisites_traces_stubs_and_inputs(slot):
     a = np.ones(3)
     reply = call(slot, "mutate", a, return_inputs=True)
     assert reply["inputs_after"][0].tolist() == [0.0, 0.0, 0.0] and a.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("open_module,injected,module,inject,ok", [
+    ("m", set(), "m", {"f": "src"}, True),           # own questions first, then the dependent ones
+    ("m", {"f"}, "m", {"f": "src", "g": "src"}, True),
+    ("m", {"f"}, "m", {"f": "src"}, True),
+    ("m", {"f"}, "m", {}, False),                    # reference code is never taken away again
+    ("m", {"f", "g"}, "m", {"f": "src"}, False),
+    ("m", set(), "other", {}, False),                # one module per child
+    (None, set(), "m", {}, False),
+])
+def test_a_child_is_extended_only_by_adding_reference_code(open_module, injected, module, inject, ok):
+    assert can_extend(open_module, frozenset(injected), module, inject) is ok
+
+
+def test_a_dependent_question_extends_the_child_and_an_own_question_gets_a_fresh_one(slot):
+    src = "def helper(x):\n    return 41\n"
+    own_pid, own_helper, own_random = call(slot, "pid_and_helper", question="mod:")["value"]
+    dep_pid, dep_helper, dep_random = call(slot, "pid_and_helper", question="mod:helper",
+                                           inject={"helper": src})["value"]
+    assert (own_helper, dep_helper) == (0, 41)
+    assert dep_pid == own_pid  # the same child, the reference added to it
+    assert dep_random == own_random  # its random state reset, as a fresh child's
+    again_pid, again_helper, again_random = call(slot, "pid_and_helper", question="mod:")["value"]
+    assert again_helper == 0 and again_pid != own_pid and again_random == own_random
+    text, _ = slot.finish()
+    assert text.count("imported") == 2  # imported once per child
 
 
 def test_output_is_captured_and_capped(slot):
