@@ -36,6 +36,7 @@ MAX_ITEMS = 100_000
 NUMERIC_KINDS = "biufc"
 _DTYPE = re.compile(r"[<>|][biufc][0-9]{1,2}")  # what dtype.str gives for the numeric dtypes
 _HEAD = struct.Struct(">QI")
+_NUMBERS = {int, float}  # exact types: bool and subclasses take the general path
 
 
 class ProtocolError(Exception):
@@ -71,6 +72,13 @@ class _Encoder:
         if t is float:
             return v if math.isfinite(v) else {"__float__": repr(v)}
         if t is list:
+            if depth < MAX_DEPTH and set(map(type, v)) <= _NUMBERS and math.isfinite(sum(v)):
+                # a flat list of finite numbers (e.g. a train's losses) as it is: a finite sum
+                # means no element is inf or nan (one nan, one inf, or both infinities make it not)
+                self.items += len(v)
+                if self.items > MAX_ITEMS:
+                    raise EncodeError("the value is nested too deeply or has too many items")
+                return v
             return [self.value(x, depth + 1) for x in v]
         if t is tuple:
             return {"__tuple__": [self.value(x, depth + 1) for x in v]}
@@ -132,6 +140,11 @@ class _Decoder:
         if v is None or t in (bool, int, float, str):
             return v
         if t is list:
+            if depth < MAX_DEPTH and set(map(type, v)) <= _NUMBERS:  # flat numbers: nothing to decode
+                self.items += len(v)
+                if self.items > MAX_ITEMS:
+                    raise ProtocolError("value nested too deeply or too many items")
+                return v
             return [self.value(x, depth + 1) for x in v]
         if t is not dict or len(v) != 1:
             raise ProtocolError("unexpected JSON object in value tree")

@@ -45,6 +45,33 @@ def test_values_without_a_plain_form_are_refused(value, text):
         protocol.encode({}, value)
 
 
+@pytest.mark.parametrize("flat", [
+    [0.5, 1, -2.25], [],
+    [1.0, float("nan"), 2.0], [float("inf"), 1.0], [float("inf"), -float("inf")],  # non-finite: tagged
+    [1e308, 1e308],  # finite numbers whose sum overflows
+    [True, 1.5, 2],  # bools keep their type
+])
+def test_flat_lists_of_numbers_round_trip_exactly(flat):
+    _, got = roundtrip({"losses": flat})
+    assert type(got["losses"]) is list and [type(x) for x in got["losses"]] == [type(x) for x in flat]
+    assert np.array_equal(np.array(got["losses"], dtype=float), np.array(flat, dtype=float), equal_nan=True)
+
+
+def test_flat_lists_count_towards_the_item_cap_and_the_depth():
+    with pytest.raises(protocol.EncodeError, match="items"):
+        protocol.encode({}, [0.5] * (protocol.MAX_ITEMS + 1))
+    doc = {"h": {}, "v": [0.5] * (protocol.MAX_ITEMS + 1), "b": []}
+    with pytest.raises(protocol.ProtocolError, match="items"):
+        protocol.decode(_frame(doc))
+    deep = [1.0]
+    for _ in range(protocol.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(protocol.EncodeError, match="nested"):
+        protocol.encode({}, deep)
+    with pytest.raises(protocol.ProtocolError, match="nested"):
+        protocol.decode(_frame({"h": {}, "v": deep, "b": []}))
+
+
 def test_nesting_and_size_are_capped():
     deep = []
     for _ in range(protocol.MAX_DEPTH + 3):
