@@ -70,6 +70,8 @@ _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]#|~<>])")
 def clean(text: str) -> str:
     """Remove ANSI escapes and invisible characters: controls (but newline and tab), format
     characters such as bidi overrides, separators other than the space; lone surrogates become U+FFFD."""
+    if text.replace("\n", "").replace("\t", "").isprintable():  # nothing to remove (escapes, \r and
+        return text                                              # surrogates are not printable)
     text = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return "".join(
         ch if ch.isprintable() or ch in "\n\t" else ("\ufffd" if "\ud800" <= ch <= "\udfff" else "")
@@ -119,6 +121,13 @@ def _otter() -> dict[str, Any]:
         "AutograderConfig": AutograderConfig, "GradingResults": GradingResults, "TestCase": TestCase,
         "TestCaseResult": TestCaseResult, "ExceptionTestFile": ExceptionTestFile,
     }
+
+
+@functools.cache
+def _otter_config() -> Any:
+    """The options of otter's results.json: built once (~1 ms each time)."""
+    return _otter()["AutograderConfig"]({"show_hidden": True, "force_public_test_summary": False,
+                                         "show_stdout": False})
 
 
 def _case_mark(outcome: Outcome) -> str:
@@ -195,8 +204,7 @@ def gradescope_results(result: SubmissionResult, config: GradingConfig) -> dict[
     grading = otter["GradingResults"](test_files)
     grading.set_output(_header_text(result, config.limits.output_kb * 1024))
     # show_hidden + no forced summary: one entry per question, no "Public Tests" entry (visibility set below)
-    data = grading.to_gradescope_dict(otter["AutograderConfig"](
-        {"show_hidden": True, "force_public_test_summary": False, "show_stdout": False}))
+    data = grading.to_gradescope_dict(_otter_config())
 
     entries = {entry["name"]: entry for entry in data["tests"]}
     if list(entries) != [q.id for q in result.questions]:

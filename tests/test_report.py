@@ -311,6 +311,11 @@ def test_nothing_printed():
 
 def test_clean_removes_escapes_and_invisible_characters():
     assert clean("a\x1b[1;31mb\x1b[0m\x1b]0;title\x07c\r\nd\re\tf\x00\u202eg\u200bh\ud800") == "abc\nd\ne\tfgh\ufffd"
+    # each kind alone, in otherwise plain text (which is returned as it is)
+    assert clean("x = 1\n\ty = [2, 3] # é ✓") == "x = 1\n\ty = [2, 3] # é ✓"
+    for bad, kept in [("a\x9b31mb", "ab"), ("a\u2028b", "ab"), ("a\rb", "a\nb"), ("a\ud800", "a\ufffd"),
+                      ("a\x7fb", "ab"), ("a\u00a0b", "ab")]:
+        assert clean(bad) == kept, bad
 
 
 def test_inline_escapes_markdown_and_html():
