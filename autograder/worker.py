@@ -5,13 +5,14 @@ available, a bubblewrap jail) as::
 
     python -I -S -B worker.py --ctl-fd N --submission DIR --scratch DIR [--site DIR] [--kill-all]
 
-and runs as a *zygote*: it imports numpy once, then for every child the grader opens (one per
-module of a submission, see `sandbox.can_extend`) it forks a fresh one. The child closes the
-zygote's control socket, lowers its resource limits, imports the student's module from the
-read-only submission folder, puts in place the reference versions of the question's
-prerequisites (sent as source by the grader, also later, when the module's dependent questions
-start), answers calls over its own socket (whose other end the zygote hands to the grader with
-SCM_RIGHTS) and is killed with every process it started when the grader closes it. Nothing it returns is trusted:
+and runs as a *zygote*: it imports numpy once, then forks a fresh child whenever the grader
+opens one (one per submission while nothing kills it: see `sandbox.can_extend`). The child
+closes the zygote's control socket, lowers its resource limits, imports the student's module
+from the read-only submission folder, puts in place the reference versions of the question's
+prerequisites (sent as source by the grader), answers calls over its own socket (whose other end
+the zygote hands to the grader with SCM_RIGHTS), imports the submission's other modules and adds
+reference functions when the grader moves on to their questions (`extend`), and is killed with
+every process it started when the grader closes it. Nothing it returns is trusted:
 the grader decodes replies with `protocol.decode`, which accepts plain data only.
 
 Hidden tests, expected values, the solutions and grading.yml never reach this process.
@@ -241,7 +242,7 @@ def inject(module, sources: dict[str, str]) -> None:
 
 
 def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
-    """Body of a child: limits, import, prerequisites, then serve calls (and more prerequisites)."""
+    """Body of a child: limits, import, prerequisites, then serve calls and extensions."""
     os.setpgid(0, 0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -268,28 +269,39 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
                                              "type": type(exc).__name__, "message": str(exc), "where": ""}))
         return
     protocol.send(sock, protocol.encode({"ok": True, "op": "ready"}))
+    modules = {header["module"]: module}
     while True:
         try:
             header, payload = protocol.recv(sock)
         except (EOFError, OSError, protocol.ProtocolError):
             return
-        if header.get("op") == "inject":  # the next question needs more reference functions
-            protocol.send(sock, extend(module, header, payload or {}))
+        if header.get("op") == "extend":  # the next question: maybe another module, more references
+            reply, name = extend(modules, header, payload or {}, opts.submission)
+            module = modules.get(name, module)
+            protocol.send(sock, reply)
             continue
         protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
 
 
-def extend(module, header: dict, payload: dict) -> bytes:
-    """Add reference functions to the open child (`sandbox.can_extend` says when the grader may
-    ask) and reset the random state, as a fresh child starts; the reply carries the request's tag."""
+def extend(modules: dict, header: dict, payload: dict, submission: str) -> tuple[bytes, str]:
+    """Serve another question in this child (`sandbox.can_extend` says when the grader may ask):
+    reset the random state, import the student's module ``header["module"]`` if it is new here,
+    add the reference functions in ``payload["inject"]``. Returns (reply frame, module name);
+    the reply carries the request's tag."""
     tag = {"call": header.get("call")}
-    try:
-        inject(module, payload.get("inject", {}))
-    except Exception as exc:  # a bug in the grader's reference source
-        return protocol.encode({"ok": False, "kind": "grader", "message": _safe_str(exc), **tag})
-    np.random.seed(0)
+    name = str(header.get("module", ""))
+    np.random.seed(0)  # as a fresh child starts
     random.seed(0)
-    return protocol.encode({"ok": True, "op": "ready", **tag})
+    if name not in modules:
+        try:
+            modules[name] = importlib.import_module(name)
+        except BaseException as exc:
+            return protocol.encode({**describe_exception(exc, submission, "import"), **tag}), ""
+    try:
+        inject(modules[name], payload.get("inject", {}))
+    except Exception as exc:  # a bug in the grader's reference source
+        return protocol.encode({"ok": False, "kind": "grader", "message": _safe_str(exc), **tag}), ""
+    return protocol.encode({"ok": True, "op": "ready", **tag}), name
 
 
 def _kill_everything_else(child: int, kill_all: bool) -> None:

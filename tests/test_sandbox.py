@@ -102,6 +102,7 @@ def slot(request, tmp_path):
     (tmp_path / "sub" / "mod.py").write_text(STUDENT)
     (tmp_path / "sub" / "broken.py").write_text("def f(:\n    pass\n")
     (tmp_path / "sub" / "loops.py").write_text("while True:\n    pass\n")
+    (tmp_path / "sub" / "other.py").write_text(STUDENT.replace('print("imported")', 'print("other imported")'))
     with Slot(request.param, LIMITS) as s:
         s.stage(tmp_path / "sub")
         yield s
@@ -185,22 +186,25 @@ def test_prerequisites_traces_stubs_and_inputs(slot):
     assert reply["inputs_after"][0].tolist() == [0.0, 0.0, 0.0] and a.tolist() == [1.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("open_module,injected,module,inject,ok", [
-    ("m", set(), "m", {"f": "src"}, True),           # own questions first, then the dependent ones
-    ("m", {"f"}, "m", {"f": "src", "g": "src"}, True),
-    ("m", {"f"}, "m", {"f": "src"}, True),
-    ("m", {"f"}, "m", {}, False),                    # reference code is never taken away again
-    ("m", {"f", "g"}, "m", {"f": "src"}, False),
-    ("m", set(), "other", {}, False),                # one module per child
-    (None, set(), "m", {}, False),
+@pytest.mark.parametrize("injected,module,inject,ok", [
+    (set(), "m", {}, True),                          # every module's own questions first, one child
+    (set(), "m", {"f": "src"}, True),                # then the dependent ones, adding references
+    ({("m", "f")}, "m", {"f": "src", "g": "src"}, True),
+    ({("m", "f")}, "m", {"f": "src"}, True),
+    ({("m", "f")}, "other", {"h": "src"}, True),     # another module's references may stay
+    ({("m", "f")}, "m", {}, False),                  # an own question: no reference code at all
+    ({("m", "f")}, "other", {}, False),
+    ({("m", "f"), ("m", "g")}, "m", {"f": "src"}, False),  # reference code is never taken away
 ])
-def test_a_child_is_extended_only_by_adding_reference_code(open_module, injected, module, inject, ok):
-    assert can_extend(open_module, frozenset(injected), module, inject) is ok
+def test_a_child_is_extended_only_by_adding_reference_code(injected, module, inject, ok):
+    assert can_extend(frozenset(injected), module, inject) is ok
 
 
-def test_a_dependent_question_extends_the_child_and_an_own_question_gets_a_fresh_one(slot):
+def test_one_child_serves_own_then_dependent_questions_and_an_own_question_after_gets_a_fresh_one(slot):
     src = "def helper(x):\n    return 41\n"
     own_pid, own_helper, own_random = call(slot, "pid_and_helper", question="mod:")["value"]
+    other = call(slot, "pid_and_helper", question="other:", module="other")["value"]
+    assert other[0] == own_pid and other[2] == own_random  # another module, the same child
     dep_pid, dep_helper, dep_random = call(slot, "pid_and_helper", question="mod:helper",
                                            inject={"helper": src})["value"]
     assert (own_helper, dep_helper) == (0, 41)
@@ -209,7 +213,19 @@ def test_a_dependent_question_extends_the_child_and_an_own_question_gets_a_fresh
     again_pid, again_helper, again_random = call(slot, "pid_and_helper", question="mod:")["value"]
     assert again_helper == 0 and again_pid != own_pid and again_random == own_random
     text, _ = slot.finish()
-    assert text.count("imported") == 2  # imported once per child
+    assert text.splitlines() == ["imported", "other imported", "imported"]  # each module once per child
+
+
+def test_an_import_failure_in_an_extended_child_is_the_students_and_closes_the_child(slot):
+    first = call(slot, "pid_and_helper", question="mod:")["value"][0]
+    with pytest.raises(CallFailed) as info:
+        call(slot, "f", question="broken:", module="broken")
+    assert info.value.phase == "import" and info.value.type == "SyntaxError"
+    assert call(slot, "pid_and_helper", question="mod:")["value"][0] != first
+    with pytest.raises(CallFailed) as info:
+        call(slot, "f", question="loops:", module="loops", timeout=0.5)
+    assert info.value.kind == "timeout"
+    assert call(slot, "pid_and_helper", question="mod:")["value"][1] == 0  # a new sandbox, still right
 
 
 def test_output_is_captured_and_capped(slot):
