@@ -18,7 +18,7 @@ def start_weights(d: int) -> dict[str, np.ndarray]:
     return {"W": rng.normal(size=(d, 1)), "B": rng.normal(size=(1, 1))}
 
 
-MODEL = tb.Model("linear_regression", ref, start_weights, {}, lesson_iters=500, lesson_mse=27.0)
+MODEL = tb.Model("linear_regression", ref, start_weights, {}, lesson_iters=200, lesson_mse=27.0)
 
 
 def batch(n: int, d: int, seed: int):
