@@ -190,6 +190,25 @@ def import_failure(module: str, exc: CallFailed) -> CallFailed:
                       f"{module}.py could not be loaded, so this case could not run: {why}", phase="import")
 
 
+class StudentFailureReports:
+    """A pytest plugin: the report of a case the student's code failed, built without a traceback.
+
+    pytest formats every failed item's traceback (filtering and cutting its frames: ~1 ms a case,
+    even with ``--tb=no``), and a submission with stubs fails every case. Nobody reads it for a
+    student's failure: `GradingPlugin._case` takes the message from the exception. Anything else
+    (a grader error, a skip) gets pytest's own report.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if not isinstance(exc, StudentFailure) and not (isinstance(exc, CallFailed) and exc.kind != "grader"):
+            return None
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                                 f"{type(exc).__name__}: {exc}", call.when, (), call.duration, call.start,
+                                 call.stop, user_properties=item.user_properties)
+
+
 class GradingPlugin:
     """Drives one pytest session over a chunk of submissions (see the module docstring).
 
@@ -410,5 +429,5 @@ def grade_chunk(submissions: Sequence[LoadedSubmission], config: GradingConfig, 
     plugin = GradingPlugin(submissions, config, slot, on_submission_done)
     args = [str(suites_dir), "-c", str(suites_dir / "pytest.ini"), "--rootdir", str(suites_dir),
             "--confcutdir", str(suites_dir), "--assert=plain", *_UNUSED_PLUGINS, *extra_args]
-    pytest.main(args, plugins=[plugin])
+    pytest.main(args, plugins=[plugin, StudentFailureReports()])
     return plugin.collected

@@ -155,3 +155,21 @@ def test_an_import_failure_names_the_module_and_the_reason():
     assert exc.message == ("neural_network.py could not be loaded, so this case could not run: importing it "
                            "raised ModuleNotFoundError: No module named 'torch' (neural_network.py, line 3)")
     assert import_failure("m", CallFailed("timeout", "x")).kind == "timeout"
+
+
+def test_only_a_grader_error_gets_a_formatted_traceback(setup, tmp_path, monkeypatch):
+    import _pytest.reports
+    formatted = []
+    real = _pytest.reports._format_failed_longrepr
+
+    def spy(item, call, excinfo):
+        formatted.append(item.originalname)
+        return real(item, call, excinfo)
+
+    monkeypatch.setattr(_pytest.reports, "_format_failed_longrepr", spy)
+    wrong = submission(tmp_path, "wrong", "def double(x):\n    return [2 * x]\ndef triple(x):\n    return x\n")
+    done = run(setup, [wrong], slot=InProcessSlot())
+    assert [c.outcome for c in done["wrong"][0].cases] == [Outcome.FAILED, Outcome.FAILED, Outcome.ERROR,
+                                                           Outcome.FAILED]
+    assert formatted == ["test_grader_bug"]  # three student failures, no traceback text built for them
+    assert "42" in done["wrong"][0].cases[2].detail
