@@ -63,6 +63,8 @@ def summarize(raw: Path, rate: int, n: int) -> None:
     waiting: dict[str, int] = collections.Counter()
     for line in raw.read_text().splitlines():
         stack_text, _, count = line.rpartition(" ")
+        if not count.isdigit():  # a process name py-spy wrote over two lines: not a sample
+            continue
         stack = stack_text.split(";")
         r = role(stack)
         leaf = stack[-1].split(" (")[0] if stack else ""

@@ -1,6 +1,6 @@
 """The grader's benchmark: `autograder grade` against the floor and against otter-grader.
 
-    .venv/bin/python bench/run.py                        # 200 submissions, 3 repeats
+    .venv/bin/python bench/run.py                        # 200 submissions, 5 repeats
     .venv/bin/python bench/run.py --n 1000 --only-full   # the "1,000 full submissions" target
 
 What it does (one invocation, everything side by side, since the machine may be shared):
@@ -15,6 +15,8 @@ What it does (one invocation, everything side by side, since the machine may be 
    ``autograder grade --jobs <cores>``, and otter-grader's own ``otter run`` on ``--otter-n``
    of the submissions, one at a time, with bench/otter/tests (the same questions and cases).
    Timings are medians over the repeats; ratios are medians of the per-repeat ratios. The
+   grader's two runs swap places every other repeat (``--jobs 1`` first, then ``--jobs N``
+   first), so that a machine that slows down or speeds up during a repeat favours neither. The
    submissions that time out are left out of these runs (the floor cannot stop an endless loop);
    they are accounted for by one extra run on the whole set, reported on its own row.
 3. Once: ``autograder grade`` on ``--scale-n`` submissions (the mix repeated), to see whether the
@@ -449,7 +451,7 @@ def _fmt(x: Any, spec: str = ".2f") -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="submissions to generate (default 200)")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats of every timed run (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="repeats of every timed run (default 5)")
     parser.add_argument("--only-full", action="store_true", help="only copies of the full solution")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="'all cores' (default: nproc)")
     parser.add_argument("--otter-n", type=int, default=5, help="submissions graded by otter run (0: skip)")
@@ -503,9 +505,12 @@ def _run(args: argparse.Namespace, info: dict, work: Path) -> int:
     runs: dict[str, list[dict]] = {"floor": [], "jobs1": [], "jobsN": [], "otter": [], "check": []}
     for r in range(args.repeat):
         runs["floor"].append(run_floor(comparable, work))
-        runs["jobs1"].append(run_grader(comparable, 1, work, "jobs1"))
-        if jobs_all > 1:
-            runs["jobsN"].append(run_grader(comparable, jobs_all, work, "jobsN"))
+        order = ["jobs1", "jobsN"] if r % 2 == 0 else ["jobsN", "jobs1"]
+        for key in order:
+            if key == "jobs1":
+                runs["jobs1"].append(run_grader(comparable, 1, work, "jobs1"))
+            elif jobs_all > 1:
+                runs["jobsN"].append(run_grader(comparable, jobs_all, work, "jobsN"))
         if otter_zip:
             runs["otter"].append(run_otter(otter_zip, bundles, f"r{r}"))
         runs["check"].append(_require(measure([PYTHON, "check.py"], cwd=release, sample=False),
