@@ -455,10 +455,11 @@ class _OutputTap(threading.Thread):
 
 
 class Slot:
-    """One parallel grading slot: a long-lived sandboxed zygote and the question it serves.
+    """One parallel grading slot: a long-lived sandboxed zygote and the worker child it serves.
 
-    Use: ``stage(folder)`` the submission, then `call` any number of times (the slot opens a fresh
-    worker child whenever the question changes), then `finish` to collect the student's output.
+    Use: ``stage(folder)`` the submission, then `begin_question` and `call` any number of times
+    (the open child is extended for the next question when `can_extend` allows it, else a fresh
+    one is forked), then `finish` to collect the student's output.
     A timeout or a dead zygote tears the whole sandbox down; the next call starts a new one.
 
     Args:
@@ -583,7 +584,7 @@ class Slot:
                 kill_uid(self.uid)
             self._proc.wait()
             self._proc = None
-            _wipe(self.scratch_dir)  # the zygote wipes it after each question, unless it was killed
+            _wipe(self.scratch_dir)  # the zygote wipes it after each child, unless it was killed
         if self._tap is not None:
             self._tap.join(timeout=2)
             text, dropped = self._tap.take()
@@ -713,7 +714,7 @@ class Slot:
         return True
 
     def end_question(self) -> None:
-        """Kill the current question's child and everything it started; wipe the scratch space."""
+        """Kill the open child and everything it started; wipe the scratch space."""
         if self._child is None:
             return
         self._child.close()
@@ -776,7 +777,7 @@ class Slot:
 
     def call(self, fn: str, args: list, kwargs: dict, *, deadline: float, return_inputs: bool = False,
              trace: dict[str, int] | None = None, stub: dict[str, Any] | None = None) -> dict:
-        """Call ``fn(*args, **kwargs)`` in the current question's child.
+        """Call ``fn(*args, **kwargs)`` in the open child, in the current question's module.
 
         Args:
             fn: function name in the student's module.
@@ -827,7 +828,7 @@ class Slot:
         return text, self.output_lost
 
     def probe(self) -> dict:
-        """Self-check: what a question's child sees (uid, limits, visible pids, environment)."""
+        """Self-check: what a worker child sees (uid, limits, visible pids, environment)."""
         self.end_question()
         if self._proc is None:
             self.start()

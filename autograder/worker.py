@@ -436,7 +436,7 @@ def _set_not_dumpable() -> None:
 
 
 def zygote(ctl: socket.socket, opts) -> None:
-    """Serve the grader: open / close / exit, forking one child per question."""
+    """Serve the grader: open / close / exit, forking a fresh child at each open."""
     _set_not_dumpable()
     if opts.kill_all:  # left by the questions of a zygote that was killed (uid level: per machine)
         clear_kernel_state()
@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scratch", required=True)
     parser.add_argument("--site", help="folder holding numpy (already put on sys.path)")
     parser.add_argument("--kill-all", action="store_true",
-                        help="this uid is ours alone: kill(-1) after each question")
+                        help="this uid is ours alone: kill(-1) after each child")
     opts = parser.parse_args(argv)
     sys.dont_write_bytecode = True
     ctl = socket.socket(fileno=opts.ctl_fd)
