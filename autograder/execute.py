@@ -68,7 +68,9 @@ def reference_source(qualified: str) -> str:
         ordered.append(name)
 
     visit(func_name)
-    return "\n\n".join(inspect.getsource(getattr(module, n)) for n in ordered)
+    source = "\n\n".join(inspect.getsource(getattr(module, n)) for n in ordered)
+    compile(source, f"<reference {func_name}>", "exec", dont_inherit=True)  # a bug here is the grader's
+    return source
 
 
 def prerequisites(config: GradingConfig, question: str) -> dict[str, str]:
@@ -128,7 +130,7 @@ class StudentModule:
 class Student:
     """The `student` fixture: ``student.foundations.deriv("square", 2.0)``.
 
-    Only the module of the question under test can be reached.
+    Only the module of the question under test can be reached (a worker child per module).
     """
 
     def __init__(self, runner: "GradingPlugin", question: str) -> None:
@@ -246,26 +248,23 @@ class GradingPlugin:
         index = {id(s): i for i, s in enumerate(self.submissions)}
         position = {id(item): n for n, item in enumerate(items)}
 
-        def key(item: pytest.Item) -> tuple[int, bool, str, str, int]:
+        def key(item: pytest.Item) -> tuple[int, str, str, int]:
             sub = item.callspec.params["submission"] if hasattr(item, "callspec") else None
             question = question_of(item)[0] if item.get_closest_marker("question") else ""
-            known = question in self.config.questions
-            dependent = known and bool(prerequisites(self.config, question))
-            worker = self.worker_key(question) if known else ""
-            return (index.get(id(sub), -1), dependent, worker, question, position[id(item)])
+            worker = self.worker_key(question) if question in self.config.questions else ""
+            return (index.get(id(sub), -1), worker, question, position[id(item)])
 
         items.sort(key=key)
         self.collected = len(items)
 
     def worker_key(self, question: str) -> str:
-        """The state a question needs in the worker child: its module and its prerequisites.
+        """Questions of one module with the same prerequisites share a worker child's state.
 
-        Items are sorted by submission, then the questions without prerequisites first, then by
-        this key, so one child serves a whole submission: the slot imports each module into it
-        when its first question comes and adds reference code when the key changes, and forks a
-        fresh child whenever it would have to take some away (`sandbox.can_extend`). A child that
-        holds reference code never grades that code's own question, so nothing a submission could
-        take from a reference helps it elsewhere.
+        Sorting by this key grades a module's own questions (no prerequisites) before its
+        dependent ones, so one child serves the module: the slot adds reference code to it when
+        the key changes and forks a fresh child whenever it would have to take some away
+        (`sandbox.can_extend`). A child that holds reference code never grades that code's own
+        question, so nothing a submission could take from a reference helps it elsewhere.
         """
         module = question.split(".")[0]
         return module + ":" + ",".join(sorted(prerequisites(self.config, question)))

@@ -60,21 +60,19 @@ JAIL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREAD
             "LANG": "C.UTF-8", "HOME": "/tmp", "PATH": "/usr/bin:/bin"}
 
 
-def can_extend(injected: frozenset[tuple[str, str]], module: str, inject: dict[str, str]) -> bool:
-    """Whether the open child, which holds the reference functions `injected` (``(module, name)``
-    pairs), may go on to serve a question of `module` whose prerequisites are `inject`.
+def can_extend(open_module: str | None, injected: frozenset[str], module: str,
+               inject: dict[str, str]) -> bool:
+    """Whether the child that serves `open_module` with the reference versions of `injected` may
+    go on to serve a question of `module` whose prerequisites are `inject`.
 
-    A question with no prerequisites (graded with the student's own functions alone) needs a
-    child with no reference code at all. A question with prerequisites needs, in its own module,
-    no reference function beyond them; reference functions of other modules may stay. Reference
-    code is only ever added, so a question is never graded in a child that holds the reference of
-    the function it grades (no question requires itself). Grading every module's own questions
-    first and the dependent ones after (the order `execute` sorts items in) thus serves a whole
-    submission with one child, as long as nothing kills it.
+    Only by adding reference code, never by taking it away: the child must hold the same module
+    and no reference function the new question does not ask for. A question is never graded in a
+    child that holds the reference of the function it grades (no question requires itself), and a
+    question graded with the student's own functions (no prerequisites) gets a child with no
+    reference code at all. Grading a module's own questions first and its dependent ones after
+    (the order `execute` sorts items in) thus costs one child per module instead of two.
     """
-    if not inject:
-        return not injected
-    return {name for m, name in injected if m == module} <= inject.keys()
+    return open_module == module and injected <= inject.keys()
 
 
 class SandboxError(RuntimeError):
@@ -492,8 +490,8 @@ class Slot:
         self._tap: _OutputTap | None = None
         self._child: socket.socket | None = None
         self._question: str | None = None
-        self._modules: set[str] = set()  # the student's modules the open child imported
-        self._injected: frozenset[tuple[str, str]] = frozenset()  # (module, function) references in it
+        self._module: str | None = None  # the module the open child imported
+        self._injected: frozenset[str] = frozenset()  # the reference functions put in it
         self.restarts = 0
         self.output_lost = 0
 
@@ -626,16 +624,16 @@ class Slot:
         return reply
 
     def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
-        """Serve `question`: in the open child if `can_extend` allows it (importing `module` there
-        if it is new to the child, adding the missing reference functions), else in a fresh worker
-        child that imports the student's `module`.
+        """Serve `question`: in the open child if `can_extend` allows it (adding the missing
+        reference functions), else in a fresh worker child that imports the student's `module`.
 
         Raises:
             CallFailed: the module could not be imported (syntax error, exception, timeout,
                 crash), reported as the student's failure.
         """
-        if self._child is not None and self.question is not None and can_extend(self._injected, module, inject):
-            if self._extend(question, module, inject, deadline):
+        if self._child is not None and self.question is not None \
+                and can_extend(self._module, self._injected, module, inject):
+            if self._extend(question, inject):
                 return
         housekeeping = time.monotonic()
         self.end_question()
@@ -665,52 +663,27 @@ class Slot:
                                      "row (does your module kill other processes?)", phase="import") from None
         self._child_pid = int(header.get("pid", 0))
         self._child = socket.socket(fileno=fds[0])
-        self._question, self._modules = question, {module}
-        self._injected = frozenset((module, name) for name in inject)
+        self._question, self._module, self._injected = question, module, frozenset(inject)
         reply = self._receive(deadline, during=f"importing {module}.py")
         if not reply[0].get("ok"):
             self.end_question()
             raise _failure(reply[0])
 
-    def _extend(self, question: str, module: str, inject: dict[str, str], deadline: float) -> bool:
-        """Serve `question` in the open child: import `module` there if it is new to the child, add
-        the reference functions of `inject` it lacks, reset the random state (as a fresh child
-        starts). False if the child, asked only to add reference code, did not confirm within
-        `CLOSE_SECONDS` (it is then closed, and the caller forks a fresh one).
-
-        Raises:
-            CallFailed: importing `module` failed (the child is closed), as in `begin_question`.
-        """
+    def _extend(self, question: str, inject: dict[str, str]) -> bool:
+        """Put the reference functions of `inject` the open child lacks into it and reset its
+        random state, as a fresh child would start. False if the child did not confirm within
+        `CLOSE_SECONDS` (it is then closed, and the caller forks a fresh one)."""
         tag = secrets.token_hex(8)
-        missing = {name: src for name, src in inject.items() if (module, name) not in self._injected}
-        importing = module not in self._modules
+        missing = {name: src for name, src in inject.items() if name not in self._injected}
         try:
-            protocol.send(self._child, protocol.encode({"op": "extend", "module": module, "call": tag},
-                                                       {"inject": missing}))
-        except OSError:
+            protocol.send(self._child, protocol.encode({"op": "inject", "call": tag}, {"inject": missing}))
+            head, _ = protocol.recv(self._child, deadline=time.monotonic() + CLOSE_SECONDS, limit=1 << 16)
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+            head = {}
+        if head.get("call") != tag or not head.get("ok"):
             self.end_question()
             return False
-        if importing:  # student code runs: the question's deadline, and its failures are the student's
-            head, _ = self._receive(deadline, during=f"importing {module}.py")
-            if head.get("call") != tag:
-                self.end_question()
-                raise CallFailed("protocol", f"your code sent back data the grader cannot read while "
-                                 f"importing {module}.py (a reply that does not answer the grader)",
-                                 phase="import")
-            if not head.get("ok"):
-                self.end_question()
-                raise _failure(head)
-        else:
-            try:
-                head, _ = protocol.recv(self._child, deadline=time.monotonic() + CLOSE_SECONDS, limit=1 << 16)
-            except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
-                head = {}
-            if head.get("call") != tag or not head.get("ok"):
-                self.end_question()
-                return False
-        self._modules.add(module)
-        self._injected |= {(module, name) for name in inject}
-        self._question = question
+        self._question, self._injected = question, frozenset(inject)
         return True
 
     def end_question(self) -> None:
@@ -869,10 +842,13 @@ _KIND_TEXT = {
 
 
 def _failure(head: dict) -> CallFailed:
-    """A worker's failure header as a CallFailed (all fields coerced to str: they are untrusted)."""
+    """A worker's failure header as a CallFailed (all fields coerced to str: they are untrusted).
+
+    Everything in the worker's process is the student's to change, so no kind it reports can make
+    a grader error: a header claiming ``grader`` (or anything unknown) is an ``exception``.
+    """
     kind = str(head.get("kind", "exception"))
-    if kind not in {"not_implemented", "exit", "interrupt", "exception", "missing_function",
-                    "unencodable", "grader"}:
+    if kind not in {"not_implemented", "exit", "interrupt", "exception", "missing_function", "unencodable"}:
         kind = "exception"
     return CallFailed(kind, str(head.get("message", ""))[:2000], type=str(head.get("type", ""))[:100],
                       where=str(head.get("where", ""))[:300], phase=str(head.get("phase", "call"))[:10])
@@ -891,9 +867,8 @@ class InProcessSlot:
         self._worker = worker
         self._folder: Path | None = None
         self._module = None
-        self._modules: dict[str, Any] = {}
         self._question: str | None = None
-        self._injected: frozenset[tuple[str, str]] = frozenset()
+        self._injected: frozenset[str] = frozenset()
         self.restarts = 0
 
     def stage(self, folder: Path) -> None:
@@ -906,22 +881,15 @@ class InProcessSlot:
 
     def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
         import random
-        if not (self._modules and can_extend(self._injected, module, inject)):
-            self.end_question()
+        if self._module is not None and can_extend(self._module.__name__, self._injected, module, inject):
+            self._worker.inject(self._module, {k: v for k, v in inject.items() if k not in self._injected})
+            np.random.seed(0)
+            random.seed(0)
+            self._question, self._injected = question, frozenset(inject)
+            return
+        self.end_question()
         np.random.seed(0)  # as in the worker: every question starts from the same random state
         random.seed(0)
-        if module not in self._modules:
-            try:
-                self._modules[module] = self._import(module)
-            except CallFailed:
-                self.end_question()
-                raise
-        self._worker.inject(self._modules[module],
-                            {k: v for k, v in inject.items() if (module, k) not in self._injected})
-        self._injected |= {(module, k) for k in inject}
-        self._module, self._question = self._modules[module], question
-
-    def _import(self, module: str):
         path = self._folder / f"{module}.py"
         if not path.exists():
             raise CallFailed("exception", f"No module named '{module}'", type="ModuleNotFoundError",
@@ -941,10 +909,11 @@ class InProcessSlot:
                 sys.modules.pop(module, None)
             else:
                 sys.modules[module] = saved
-        return mod
+        self._worker.inject(mod, inject)
+        self._module, self._question, self._injected = mod, question, frozenset(inject)
 
     def end_question(self) -> None:
-        self._module, self._question, self._injected, self._modules = None, None, frozenset(), {}
+        self._module, self._question, self._injected = None, None, frozenset()
 
     def call(self, fn: str, args: list, kwargs: dict, *, deadline: float, return_inputs: bool = False,
              trace: dict[str, int] | None = None, stub: dict[str, Any] | None = None) -> dict:

@@ -5,14 +5,13 @@ available, a bubblewrap jail) as::
 
     python -I -S -B worker.py --ctl-fd N --submission DIR --scratch DIR [--site DIR] [--kill-all]
 
-and runs as a *zygote*: it imports numpy once, then forks a fresh child whenever the grader
-opens one (one per submission while nothing kills it: see `sandbox.can_extend`). The child
-closes the zygote's control socket, lowers its resource limits, imports the student's module
-from the read-only submission folder, puts in place the reference versions of the question's
-prerequisites (sent as source by the grader), answers calls over its own socket (whose other end
-the zygote hands to the grader with SCM_RIGHTS), imports the submission's other modules and adds
-reference functions when the grader moves on to their questions (`extend`), and is killed with
-every process it started when the grader closes it. Nothing it returns is trusted:
+and runs as a *zygote*: it imports numpy once, then for every child the grader opens (one per
+module of a submission, see `sandbox.can_extend`) it forks a fresh one. The child closes the
+zygote's control socket, lowers its resource limits, imports the student's module from the
+read-only submission folder, puts in place the reference versions of the question's
+prerequisites (sent as source by the grader, also later, when the module's dependent questions
+start), answers calls over its own socket (whose other end the zygote hands to the grader with
+SCM_RIGHTS) and is killed with every process it started when the grader closes it. Nothing it returns is trusted:
 the grader decodes replies with `protocol.decode`, which accepts plain data only.
 
 Hidden tests, expected values, the solutions and grading.yml never reach this process.
@@ -241,9 +240,27 @@ def inject(module, sources: dict[str, str]) -> None:
         setattr(module, name, namespace[name])
 
 
+def inject_failure(exc: BaseException) -> dict:
+    """The failure header for reference code that could not be put in place.
+
+    The grader checks that its reference source compiles before sending it, so in this process
+    only the student's code can make it fail (a module that replaces ``compile``, ``exec`` or
+    numpy's functions, for instance): the student's failure, at import, never a grader error.
+    """
+    return {"ok": False, "kind": "exception", "phase": "import", "type": type(exc).__name__, "where": "",
+            "message": f"the grader's reference versions of the functions this question builds on could not "
+                       f"be put in place ({type(exc).__name__}: {_safe_str(exc)}); does your module "
+                       "replace Python's or numpy's own functions?"}
+
+
 def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
-    """Body of a child: limits, import, prerequisites, then serve calls and extensions."""
+    """Body of a child: limits, import, prerequisites, then serve calls (and more prerequisites)."""
     os.setpgid(0, 0)
+    for fd in (1, 2):  # the output pipe is shared with the zygote: an earlier child may have made it
+        try:           # non-blocking, and a print would then fail in this one (another submission's)
+            os.set_blocking(fd, True)
+        except OSError:
+            pass
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -264,44 +281,32 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
         return
     try:
         inject(module, payload.get("inject", {}))
-    except Exception as exc:  # a bug in the grader's reference source, not the student's
-        protocol.send(sock, protocol.encode({"ok": False, "kind": "grader", "phase": "import",
-                                             "type": type(exc).__name__, "message": str(exc), "where": ""}))
+    except BaseException as exc:
+        protocol.send(sock, protocol.encode(inject_failure(exc)))
         return
     protocol.send(sock, protocol.encode({"ok": True, "op": "ready"}))
-    modules = {header["module"]: module}
     while True:
         try:
             header, payload = protocol.recv(sock)
         except (EOFError, OSError, protocol.ProtocolError):
             return
-        if header.get("op") == "extend":  # the next question: maybe another module, more references
-            reply, name = extend(modules, header, payload or {}, opts.submission)
-            module = modules.get(name, module)
-            protocol.send(sock, reply)
+        if header.get("op") == "inject":  # the next question needs more reference functions
+            protocol.send(sock, extend(module, header, payload or {}))
             continue
         protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
 
 
-def extend(modules: dict, header: dict, payload: dict, submission: str) -> tuple[bytes, str]:
-    """Serve another question in this child (`sandbox.can_extend` says when the grader may ask):
-    reset the random state, import the student's module ``header["module"]`` if it is new here,
-    add the reference functions in ``payload["inject"]``. Returns (reply frame, module name);
-    the reply carries the request's tag."""
+def extend(module, header: dict, payload: dict) -> bytes:
+    """Add reference functions to the open child (`sandbox.can_extend` says when the grader may
+    ask) and reset the random state, as a fresh child starts; the reply carries the request's tag."""
     tag = {"call": header.get("call")}
-    name = str(header.get("module", ""))
-    np.random.seed(0)  # as a fresh child starts
-    random.seed(0)
-    if name not in modules:
-        try:
-            modules[name] = importlib.import_module(name)
-        except BaseException as exc:
-            return protocol.encode({**describe_exception(exc, submission, "import"), **tag}), ""
     try:
-        inject(modules[name], payload.get("inject", {}))
-    except Exception as exc:  # a bug in the grader's reference source
-        return protocol.encode({"ok": False, "kind": "grader", "message": _safe_str(exc), **tag}), ""
-    return protocol.encode({"ok": True, "op": "ready", **tag}), name
+        inject(module, payload.get("inject", {}))
+    except BaseException as exc:
+        return protocol.encode({**inject_failure(exc), **tag})
+    np.random.seed(0)
+    random.seed(0)
+    return protocol.encode({"ok": True, "op": "ready", **tag})
 
 
 def _kill_everything_else(child: int, kill_all: bool) -> None:
