@@ -204,7 +204,7 @@ class StudentFailureReports:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
         exc = call.excinfo.value if call.excinfo is not None else None
-        if not isinstance(exc, StudentFailure) and not (isinstance(exc, CallFailed) and exc.kind != "grader"):
+        if not isinstance(exc, (StudentFailure, CallFailed)):
             return None
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
                                  f"{type(exc).__name__}: {exc}", call.when, (), call.duration, call.start,
@@ -313,7 +313,7 @@ class GradingPlugin:
         exc = call.excinfo.value if call.excinfo else None
         if isinstance(exc, StudentFailure):
             return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight)
-        if isinstance(exc, CallFailed) and exc.kind != "grader":
+        if isinstance(exc, CallFailed):
             call_text = getattr(exc, "call_text", None)
             return CaseResult(question, name, Outcome.FAILED, student_message(exc, call_text),
                               weight=weight, timed_out=exc.kind == "timeout")

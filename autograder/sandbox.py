@@ -26,6 +26,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import random
 import secrets
 import select
 import shutil
@@ -84,8 +85,8 @@ class CallFailed(Exception):
 
     Attributes:
         kind: ``timeout``, ``crash``, ``exception``, ``not_implemented``, ``exit``, ``interrupt``,
-            ``missing_function``, ``missing_module``, ``unencodable``, ``protocol`` or ``grader``
-            (the last one is the grader's fault and is reported as such).
+            ``missing_function``, ``missing_module``, ``unencodable`` or ``protocol``: always the
+            student's (a grader fault is any other exception, never a CallFailed).
         message: what happened, in words a student understands.
         type: the exception's class name, if any. where: ``file, line N, in f`` of the student's
             code, if known. phase: ``import`` or ``call``.
@@ -880,7 +881,6 @@ class InProcessSlot:
         return self._question
 
     def begin_question(self, question: str, module: str, inject: dict[str, str], deadline: float) -> None:
-        import random
         if self._module is not None and can_extend(self._module.__name__, self._injected, module, inject):
             self._worker.inject(self._module, {k: v for k, v in inject.items() if k not in self._injected})
             np.random.seed(0)

@@ -11,8 +11,9 @@ zygote's control socket, lowers its resource limits, imports the student's modul
 read-only submission folder, puts in place the reference versions of the question's
 prerequisites (sent as source by the grader, also later, when the module's dependent questions
 start), answers calls over its own socket (whose other end the zygote hands to the grader with
-SCM_RIGHTS) and is killed with every process it started when the grader closes it. Nothing it returns is trusted:
-the grader decodes replies with `protocol.decode`, which accepts plain data only.
+SCM_RIGHTS) and is killed with every process it started when the grader closes it. Nothing it
+returns is trusted: the grader decodes replies with `protocol.decode`, which accepts plain data
+only, and no failure it reports is ever taken for a grader error.
 
 Hidden tests, expected values, the solutions and grading.yml never reach this process.
 """
