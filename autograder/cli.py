@@ -6,7 +6,8 @@ and `sandbox`.
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
 Exit codes of ``grade``: 0 when every submission got a grade (a student's failures are grades),
-1 when the grader failed on some submission (its row says ``error``), 2 for bad usage or input.
+1 when the grader failed on some submission (its row says ``error``), 2 for bad usage or input
+(or a grade store that cannot be used), 130 when stopped by Ctrl-C (rerun the command to resume).
 """
 from __future__ import annotations
 
@@ -23,25 +24,41 @@ def _grade(args: argparse.Namespace) -> int:
     from .grade import grade
     from .locate import LocateError
     from .sandbox import SandboxError
+    from .store import StoreError
 
+    only = [s for part in args.only or () for s in part.split(",") if s] or None
     try:
         config = load_config(args.config)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
-                        config=config, progress=not args.quiet)
-    except (ConfigError, LocateError, SandboxError) as exc:
+                        config=config, progress=not args.quiet, force=args.force, only=only,
+                        questions=args.question or None)
+    except (ConfigError, LocateError, SandboxError, StoreError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before grading started: nothing was changed
+        print("\nautograder: stopped before grading started; nothing was changed", file=sys.stderr)
+        return 130
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if not summary.results:
+    if not summary.results and not summary.pending:
         print("autograder: no submissions found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
         return 2
     counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
+    if summary.pending:
+        counts += (", " if counts else "") + f"{summary.pending} pending"
     level = summary.isolation.value + (f" ({summary.isolation_note})" if summary.isolation_note else "")
     print(f"graded {len(summary.results)} submissions in {summary.seconds:.1f} s: {counts}")
+    print(f"graded {summary.graded}, reused {summary.reused}, re-scored {summary.rescored}, "
+          f"kept {summary.kept} not in this run")
     print(f"isolation: {level}")
     print(f"reports: {summary.out}/gradebook.csv, {summary.out}/<student>/results.json and feedback.md")
+    if summary.interrupted:
+        print(f"stopped: {summary.pending} submissions still to grade (marked pending; summary.json says "
+              f"complete: false). Run the same command again to resume: finished work is kept.", file=sys.stderr)
+        return 130
+    if not summary.complete:
+        print("not complete: some rows are pending (rerun without --question to grade them)", file=sys.stderr)
     return 1 if any(r.status is Status.ERROR for r in summary.results) else 0
 
 
@@ -77,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require this isolation level instead of the strongest available")
     g.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--force", action="store_true",
+                   help="regrade everything given, even what the grade store in OUT already holds")
+    g.add_argument("--only", action="append", metavar="ID[,ID...]",
+                   help="grade only these student ids (the others in OUT are kept)")
+    g.add_argument("--question", action="append", metavar="QID",
+                   help="grade only this question (repeatable); the others are reused")
     g.set_defaults(func=_grade)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")

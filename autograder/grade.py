@@ -8,13 +8,21 @@ lifetime and runs one pytest session per chunk (`execute.grade_chunk`). Results 
 in the number of submissions. A chunk whose job process fails is retried one submission at a
 time; a submission that still cannot be graded gets a row with status ``error``: no submission
 is ever left out of the gradebook.
+
+Between *score* and *report* sits the grade store (`store.py`, ``OUT/grades.sqlite``): the run
+first plans what to grade (a (submission, question) pair whose content hash and question key are
+unchanged is reused), the main process records each result as it arrives, then re-scores what
+only changed in points, and every report is rendered from the store. Rerunning a command resumes
+it; Ctrl-C stops the job processes and keeps what is finished.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.util
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import threading
@@ -25,11 +33,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import GradingConfig, load_config
-from .execute import SubmissionRun, grade_chunk
+from .config import ConfigError, GradingConfig, load_config
+from .execute import SubmissionRun, grade_chunk, question_of
 from .load import load
-from .locate import locate
-from .report import ReportWriter
+from .locate import LocateError, _is_student_folder, locate
+from .report import write_class_files, write_submission
+from . import store as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
                       SubmissionSource)
 from .sandbox import InProcessSlot, Slot, detect_isolation
@@ -64,6 +73,17 @@ class GradeSummary:
     isolation_note: str
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: What the run did with the store: submissions whose code ran, whose grades were reused as
+    #: they were, re-scored from stored outcomes (points changed), and rows kept ``not in this run``.
+    graded: int = 0
+    reused: int = 0
+    rescored: int = 0
+    kept: int = 0
+    #: Submissions of this run still to grade (after Ctrl-C, or questions left out by --question).
+    pending: int = 0
+    #: False until every row in OUT is graded; True when the run was stopped by Ctrl-C.
+    complete: bool = True
+    interrupted: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -77,14 +97,26 @@ class GradeSummary:
 _SLOT: Slot | InProcessSlot | None = None
 _CONFIG: GradingConfig | None = None
 _WORKDIR: Path | None = None
+#: {student id: question ids to grade}; a student not in it gets every question (None: all of everyone).
+_SELECTION: dict[str, frozenset[str]] | None = None
 #: A chunk: (position in the batch, submission). Position n is loaded into WORKDIR/n.
 Chunk = list[tuple[int, SubmissionSource]]
 
 
-def _init_job(config: GradingConfig, level: Isolation, workdir: Path) -> None:
-    """Pool initializer: one slot (one sandbox, one uid) per job process."""
-    global _SLOT, _CONFIG, _WORKDIR
-    _CONFIG, _WORKDIR = config, workdir
+def _init_job(config: GradingConfig, level: Isolation, workdir: Path,
+              selection: dict[str, frozenset[str]] | None = None) -> None:
+    """Pool initializer: one slot (one sandbox, one uid) per job process.
+
+    Ctrl-C is the main process's to handle (it stops the job processes); a job process dies with
+    the main process (PR_SET_PDEATHSIG), so a grader killed with SIGKILL leaves none behind.
+    """
+    global _SLOT, _CONFIG, _WORKDIR, _SELECTION
+    _CONFIG, _WORKDIR, _SELECTION = config, workdir, selection
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
     limits = config.limits.model_dump()
     _SLOT = InProcessSlot(limits) if level is Isolation.NONE else Slot(level, limits)
     multiprocessing.util.Finalize(_SLOT, _SLOT.close, exitpriority=10)
@@ -113,12 +145,27 @@ def _grade_chunk_job(sources: Chunk) -> list[SubmissionResult]:
     out: list[SubmissionResult] = []
     level = _SLOT.level
     grade_chunk(chunk, _CONFIG, _SLOT,
-                lambda run, output, dropped: out.append(_graded(run, output, dropped, _CONFIG, level)))
+                lambda run, output, dropped: out.append(_graded(run, output, dropped, _CONFIG, level)),
+                extra_args=("-p", __name__) if _SELECTION else ())
     graded = {r.student for r in out}
     for loaded in chunk:  # a submission the session never reached (should not happen): say so
         if loaded.student not in graded:
             out.append(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
     return out
+
+
+def pytest_collection_modifyitems(config: object, items: list) -> None:
+    """pytest hook (this module is a plugin of a session when a run grades only some questions of
+    some submissions, ``-p autograder.grade``): keep the items of the questions `_SELECTION` names."""
+    if not _SELECTION:
+        return
+    keep = []
+    for item in items:
+        sub = item.callspec.params.get("submission") if hasattr(item, "callspec") else None
+        wanted = _SELECTION.get(sub.student) if sub is not None else None
+        if wanted is None or not item.get_closest_marker("question") or question_of(item)[0] in wanted:
+            keep.append(item)
+    items[:] = keep
 
 
 def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolation, why: str) -> SubmissionResult:
@@ -160,9 +207,24 @@ def _warm_up_reports() -> None:
         pass
 
 
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: cancel what has not started and stop the job processes now (their sandboxes die with
+    them); a second Ctrl-C is ignored until the finished work is rendered."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in multiprocessing.active_children():
+        process.terminate()
+    for process in multiprocessing.active_children():
+        process.join(5)
+
+
 def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs: int, workdir: Path,
-              on_result: Callable[[SubmissionResult], None]) -> None:
-    """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time."""
+              on_result: Callable[[SubmissionResult], None],
+              selection: dict[str, frozenset[str]] | None = None) -> None:
+    """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time.
+
+    `selection`: {student: questions to grade} (default: every question). KeyboardInterrupt: the
+    job processes are stopped (`_stop_pool`) and the interrupt is raised again."""
     pending = list(chunks)
     for attempt in range(2):
         failed: list[Chunk] = []
@@ -170,17 +232,23 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
         warm_up = threading.Thread(target=_warm_up_reports, daemon=True)
         try:
             with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
-                                     initializer=_init_job, initargs=(config, level, workdir)) as pool:
-                futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
-                if attempt == 0:  # the job processes are forked at the first submit: no fork after this
-                    warm_up.start()
-                for future in as_completed(futures):
-                    chunk = futures.pop(future)  # a finished chunk's results are not kept: memory flat in N
-                    try:
-                        for result in future.result():
+                                     initializer=_init_job, initargs=(config, level, workdir, selection)) as pool:
+                try:
+                    futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
+                    if attempt == 0:  # the job processes are forked at the first submit: no fork after this
+                        warm_up.start()
+                    for future in as_completed(futures):
+                        chunk = futures.pop(future)  # a finished chunk's results are not kept: memory flat in N
+                        try:
+                            results = future.result()
+                        except Exception:  # the job process died or the session failed: retry below
+                            failed.append(chunk)
+                            continue
+                        for result in results:
                             on_result(result)
-                    except Exception:  # the job process died or the session failed: retry below
-                        failed.append(chunk)
+                except KeyboardInterrupt:
+                    _stop_pool(pool)
+                    raise
         except BrokenProcessPool:
             pass
         if warm_up.is_alive():  # before the retry pool forks: never fork while another thread imports
@@ -200,62 +268,171 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
-          workdir: Path | None = None) -> GradeSummary:
-    """Grade every submission found in `paths` and write the reports into `out`.
+          workdir: Path | None = None, force: bool = False, only: Sequence[str] | None = None,
+          questions: Sequence[str] | None = None) -> GradeSummary:
+    """Grade the submissions found in `paths` into the grade store of `out`, and render its reports.
+
+    Rerunning on the same `out` resumes: only (submission, question) pairs whose content hash or
+    question key changed run student code; a change of points re-scores from stored outcomes. A
+    run over one student's folder (or with `only`) updates those rows and keeps the others; a run
+    over a class folder marks stored students it does not find ``not in this run``.
 
     Args:
         paths: folders of submissions, student folders, zips, notebooks (see `locate`).
-        out: the report folder (created): ``gradebook.csv``, ``summary.json``, ``plots/``,
-            ``<student>/results.json`` and ``<student>/feedback.md``.
+        out: the report folder (created): ``grades.sqlite``, ``gradebook.csv``, ``summary.json``,
+            ``plots/``, ``<folder>/results.json`` and ``<folder>/feedback.md``.
         jobs: parallel job processes (default: every core).
         isolation: force an isolation level (default: the strongest available).
         config: grading.yml (default: the repository's).
         progress: show a progress bar on stderr.
         chunk_size: submissions per pytest session (default: chosen from the batch size).
         workdir: where loaded copies are kept while grading (default: a temporary folder).
+        force: regrade every (submission, question) pair of the run.
+        only: grade only these student ids (as the gradebook spells them).
+        questions: grade only these question ids.
 
     Returns:
-        A `GradeSummary`.
+        A `GradeSummary` (``interrupted`` after Ctrl-C: the finished work is stored and rendered).
 
     Raises:
-        locate.LocateError: a path does not exist. sandbox.SandboxError: the requested isolation
-            is not available. config.ConfigError: grading.yml is invalid.
+        locate.LocateError: a path does not exist, or `only` names an id not found.
+        sandbox.SandboxError: the requested isolation is not available. config.ConfigError:
+            grading.yml is invalid, or `questions` names a question it does not have.
+        store.StoreError: ``out/grades.sqlite`` is damaged, foreign, or in use by another run.
     """
     started = time.perf_counter()
     config = config or load_config()
+    for qid in questions or ():
+        if qid not in config.questions:
+            raise ConfigError(f"--question {qid}: no such question; grading.yml has {', '.join(config.questions)}")
     level, note = detect_isolation(isolation)
     jobs = max(1, jobs or os.cpu_count() or 1)
     sources, warnings = locate([Path(p) for p in paths], config.modules)
-    own_workdir = workdir is None
-    workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
-    os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
-    results: dict[str, Row] = {}
-    # feedback.md shows hidden inputs and expected values: at the uid level (no jail) a submission could
-    # read the reports of those graded before it. The report folder is private while student code runs,
-    # and stays so unless it existed before (then its mode is restored at the end).
+    if only:
+        missing = sorted(set(only) - {s.student for s in sources})
+        if missing:
+            raise LocateError(f"--only: no submission {', '.join(map(repr, missing))} in {', '.join(map(str, paths))}")
+        sources = [s for s in sources if s.student in set(only)]
+    full = not only and not all(Path(p).is_file() or _is_student_folder(Path(p), config.modules) for p in paths)
     out = Path(out)
     out_mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else None
     out.mkdir(parents=True, exist_ok=True)
+    warnings += _keep_older_reports(out)
+    store = _store.Store.open(out)
+    own_workdir = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
+    os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
+    # feedback.md shows hidden inputs and expected values: at the uid level (no jail) a submission could
+    # read the reports of those graded before it. The report folder is private while student code runs,
+    # and stays so unless it existed before (then its mode is restored at the end).
     os.chmod(out, 0o700)
+    previous_sigint = signal.getsignal(signal.SIGINT)
+    summary = GradeSummary(out, [], level, note, warnings)
     try:
-        bar = _progress(len(sources), progress)
-        with ReportWriter(Path(out), config) as writer:
-            def on_result(result: SubmissionResult) -> None:
-                writer.add(result)
-                results[result.student] = Row(result.student, result.status, result.total, result.possible,
-                                              {q.id: q.points for q in result.questions})
-                bar.update(1)
+        _remove_stale_temp_files(out)
+        keys = _store.question_keys(config)
+        located = [(s.student, str(s.path), _store.content_hash(s.path)) for s in sources]
+        plan = store.plan(located, keys, level, force=force, questions=questions, full=full,
+                          paths=[str(p) for p in paths],
+                          options={"force": force, "only": list(only or ()), "questions": list(questions or ())})
+        folders = store.folders()
+        look_alike = _store.look_alike_ids(folders)
+        for group in look_alike:
+            warnings.append("student ids that look alike (same letters up to case or look-alike characters): "
+                            + ", ".join(repr(s) for s in group) + "; check they are different students")
+        extra = {"look_alike_ids": [list(g) for g in look_alike]}
 
-            _run_pool(_chunks(list(enumerate(sources)), jobs, chunk_size), config, level, jobs, workdir,
-                      on_result)
+        def render(student: str) -> None:
+            result = store.result(student, config)
+            if result is not None:
+                write_submission(out, folders[student], result, config, store.provenance(student, keys))
+
+        changed, same = store.rescore(config)  # points changed: re-score from the stored outcomes
+        here = {s for s, _, _ in located}
+        summary.rescored = len([s for s in changed + same if s in here])
+        for student in changed:
+            render(student)
+        for student in plan.reused:  # a reused submission whose report files were deleted
+            if not (out / folders[student] / "feedback.md").is_file() or \
+                    not (out / folders[student] / "results.json").is_file():
+                render(student)
+        todo = [(i, s) for i, s in enumerate(sources) if s.student in plan.todo]
+        if todo:  # until the run completes, the gradebook and summary say what is still to grade
+            write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False)
+        graded: set[str] = set()
+        bar = _progress(len(todo), progress)
+
+        def on_result(result: SubmissionResult) -> None:
+            try:
+                store.record(result, plan.todo.get(result.student, list(config.questions)), keys)
+                render(result.student)
+            except Exception as exc:  # its reporting failed: that submission gets an error row, not the run
+                failed = _error_result(LoadedSubmission(result.student, workdir, ()), config, level,
+                                       f"recording or rendering its results failed: {type(exc).__name__}: {exc}")
+                store.record(failed, list(config.questions), keys)
+                try:
+                    render(result.student)
+                except Exception:  # the gradebook row (status error) still comes from the store
+                    pass
+            graded.add(result.student)
+            bar.update(1)
+
+        selection = {s: frozenset(q) for s, q in plan.todo.items() if len(q) < len(config.questions)}
+        try:
+            if todo:
+                _run_pool(_chunks(todo, jobs, chunk_size), config, level, jobs, workdir, on_result,
+                          selection or None)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
             bar.close()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
+        store.rescore(config)
+        rows = store.rows()
+        summary.complete = store.complete() and not summary.interrupted
+        write_class_files(out, config, rows, complete=summary.complete, extra=extra)
+        summary.graded, summary.kept = len(graded), len(plan.absent)
+        summary.reused = len([s for s in plan.reused if s not in set(changed + same)])
+        for row in rows:
+            if row.student not in here:
+                continue
+            if row.total is None:
+                summary.pending += 1
+            else:
+                summary.results.append(Row(row.student, Status(row.status), row.total, row.possible, row.points))
+        store.finish_run({"graded": summary.graded, "reused": summary.reused, "rescored": summary.rescored,
+                          "kept": summary.kept, "pending": summary.pending}, summary.complete)
     finally:
+        store.close()
+        signal.signal(signal.SIGINT, previous_sigint)
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
         if out_mode is not None:
             os.chmod(out, out_mode)
-    ordered = [results[k] for k in sorted(results)]
-    return GradeSummary(Path(out), ordered, level, note, warnings, round(time.perf_counter() - started, 3))
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _keep_older_reports(out: Path) -> list[str]:
+    """An OUT written before the grade store (reports, no grades.sqlite): its class files are
+    renamed ``*.before-store.*`` so that nothing of it is lost; its student folders stay."""
+    if (out / _store.STORE_NAME).exists() or not (out / "gradebook.csv").exists():
+        return []
+    kept = []
+    for name in ("gradebook.csv", "summary.json"):
+        if (out / name).exists():
+            stem, dot, ext = name.partition(".")
+            os.replace(out / name, out / f"{stem}.before-store.{ext}")
+            kept.append(f"{stem}.before-store.{ext}")
+    return [f"{out} was written by an older autograder (no grade store): its {' and '.join(kept)} "
+            f"were kept beside the new ones; every submission given is graded again"]
+
+
+def _remove_stale_temp_files(out: Path) -> None:
+    """Temporary files of an atomic write cut short (a grader killed mid-write): ``.<name>.*.tmp``."""
+    for pattern in (".*.tmp", "plots/.*.tmp", "*/.*.tmp"):
+        for p in out.glob(pattern):
+            p.unlink(missing_ok=True)
 
 
 def _progress(total: int, enabled: bool):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import functools
 import html
+import io
 import json
 import math
 import os
@@ -29,14 +30,14 @@ import re
 import statistics
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
-#: Names the report itself uses in OUT/; no student folder may take them.
+#: Names the report itself uses in OUT/; no student folder may take them (`store.safe_folder` adds
+#: the store's own files).
 RESERVED_NAMES = frozenset({"plots", "gradebook.csv", "summary.json"})
 #: Longest single failure message shown (characters).
 MAX_MESSAGE_CHARS = 4000
@@ -182,8 +183,11 @@ def _header_text(result: SubmissionResult, output_limit: int) -> str:
     return "\n".join(lines)
 
 
-def gradescope_results(result: SubmissionResult, config: GradingConfig) -> dict[str, Any]:
-    """The Gradescope ``results.json`` object of one submission, built with otter's GradingResults."""
+def gradescope_results(result: SubmissionResult, config: GradingConfig, provenance: Any = None) -> dict[str, Any]:
+    """The Gradescope ``results.json`` object of one submission, built with otter's GradingResults.
+
+    `provenance` (a `store.Provenance`, optional) adds ``extra_data.provenance``: when it was
+    graded and short hashes of each question's suite, config, reference and engine."""
     otter = _otter()
     test_files = []
     for q in result.questions:
@@ -236,14 +240,17 @@ def gradescope_results(result: SubmissionResult, config: GradingConfig) -> dict[
             "suspicious": list(result.suspicious),
         },
     })
+    if provenance is not None:
+        data["extra_data"]["provenance"] = provenance.as_dict()
     return data
 
 
 # --- feedback.md ------------------------------------------------------------------------------------
 
 
-def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
-    """The student's feedback page."""
+def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenance: Any = None) -> str:
+    """The student's feedback page; with `provenance` (a `store.Provenance`) it ends with when and
+    with which versions of the hidden tests, grading.yml and reference it was graded."""
     out = [
         f"# Feedback for {inline(result.student)}: {_num(result.total)} / {_num(result.possible)} points",
         "",
@@ -276,28 +283,28 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
         out.append(fenced(_cap(printed, config.limits.output_kb * 1024)))
     else:
         out.append("Nothing.")
+    if provenance is not None:
+        out += ["", "## How this was graded", "",
+                f"Graded {provenance.graded_at} (UTC); your files: `{provenance.content}`. "
+                "Short hashes of what graded each question:", ""]
+        out += [f"- `{qid}`: tests `{p['suite']}`, grading.yml `{p['config']}`, reference `{p['reference']}`, "
+                f"engine `{p['engine']}`, graded {p['graded_at']}" for qid, p in provenance.questions.items()]
     return "\n".join(out) + "\n"
 
 
 # --- the writer -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Row:
-    student: str
-    points: tuple[float | None, ...]
-    passed: tuple[bool, ...]
-    total: float
-    possible: float
-    status: str
-    isolation: str
-
-
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, text: str | bytes) -> None:
+    """Write `path` whole or not at all: a temporary file in the same folder, then a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -310,17 +317,62 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-class ReportWriter:
-    """Writes every report of a grading run into `out` (see the module docstring).
+def write_submission(out: Path, folder: str, result: SubmissionResult, config: GradingConfig,
+                     provenance: Any = None) -> None:
+    """Write ``out/<folder>/results.json`` and ``feedback.md`` of one submission, each atomically.
 
-    Use as a context manager: the class-level files are written on exit, even after an error.
+    Args:
+        out: the report folder. folder: the submission's folder name (`store.safe_folder`).
+        result: its scored result. config: grading.yml. provenance: a `store.Provenance` or None.
+    """
+    if folder in ("", ".", "..") or "/" in folder or "\\" in folder or "\0" in folder or folder.startswith("."):
+        raise ValueError(f"{folder!r} cannot be a folder name in {out}")
+    path = Path(out) / folder
+    path.mkdir(exist_ok=True)
+    _atomic_write(path / "results.json", json.dumps(gradescope_results(result, config, provenance), indent=2,
+                                                    ensure_ascii=False) + "\n")
+    _atomic_write(path / "feedback.md", feedback_markdown(result, config, provenance))
+
+
+def write_class_files(out: Path, config: GradingConfig, rows: list, *, complete: bool = True,
+                      extra: dict[str, Any] | None = None, plots: bool = True) -> dict[str, Any]:
+    """Write ``gradebook.csv``, ``summary.json`` and the plots from gradebook rows, each atomically.
+
+    Args:
+        out: the report folder. config: grading.yml.
+        rows: `store.StoredRow`s, sorted by student. A pending row has no points; its status
+            column says ``pending``. A row kept from an earlier run says ``not in this run``.
+        complete: False while some row is still to grade (``summary.json``'s ``complete``).
+        extra: more keys for summary.json (e.g. ``look_alike_ids``).
+        plots: also draw the plots (a run's start skips them).
+
+    Returns:
+        The summary written. Means, medians and pass rates count the rows that have points.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_gradebook(out, config, rows)
+    summary = _summary(config, rows, complete)
+    summary.update(extra or {})
+    _atomic_write(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    if plots:
+        _write_plots(out, config, [r for r in rows if r.total is not None], summary)
+    return summary
+
+
+class ReportWriter:
+    """Renders results one by one into `out`, then the class files (see the module docstring).
+
+    A grading run renders from the grade store instead (`grade.py`); this writer is for results
+    held in memory. Adding a student twice replaces its files and row. Use as a context manager:
+    the class-level files are written on exit, even after an error.
     """
 
     def __init__(self, out: Path, config: GradingConfig) -> None:
         self.out = Path(out)
         self.config = config
-        self._rows: list[_Row] = []
-        self._students: set[str] = set()
+        self._rows: dict[str, Any] = {}
+        self._folders: dict[str, str] = {}
         self._closed = False
         self.out.mkdir(parents=True, exist_ok=True)
 
@@ -330,112 +382,117 @@ class ReportWriter:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def add(self, result: SubmissionResult) -> None:
-        """Write the submission's results.json and feedback.md now; remember its gradebook row."""
+    def add(self, result: SubmissionResult, provenance: Any = None) -> str:
+        """Write the submission's results.json and feedback.md now; remember its gradebook row.
+
+        Returns the folder it was written to: a safe, unique name made from the student id
+        (`store.safe_folder`); the gradebook keeps the id itself.
+        """
+        from .store import StoredRow, safe_folder
+
         if self._closed:
             raise RuntimeError("ReportWriter is closed")
         student = result.student
-        if (not student or student in (".", "..") or "/" in student or "\\" in student or "\0" in student
-                or student in RESERVED_NAMES or student.startswith(".")):
-            raise ValueError(f"student id {student!r} cannot be a folder name in {self.out}")
-        if student in self._students:
-            raise ValueError(f"student {student!r} was added twice")
-        folder = self.out / student
-        folder.mkdir(exist_ok=True)
-        _atomic_write(folder / "results.json", json.dumps(gradescope_results(result, self.config), indent=2,
-                                                          ensure_ascii=False) + "\n")
-        _atomic_write(folder / "feedback.md", feedback_markdown(result, self.config))
-        by_id = {q.id: q for q in result.questions}
-        qids = list(self.config.questions)
-        self._students.add(student)
-        self._rows.append(_Row(
-            student=student,
-            points=tuple(by_id[q].points if q in by_id else None for q in qids),
-            passed=tuple(q in by_id and by_id[q].passed for q in qids),
-            total=result.total,
-            possible=result.possible,
-            status=result.status.value,
-            isolation=result.isolation.value,
-        ))
+        if student not in self._folders:
+            self._folders[student] = safe_folder(student, self._folders.values())
+        folder = self._folders[student]
+        write_submission(self.out, folder, result, self.config, provenance)
+        self._rows[student] = StoredRow(
+            student, folder, "done", result.status.value, {q.id: q.points for q in result.questions},
+            {q.id: q.passed for q in result.questions}, result.total, result.possible, result.isolation.value)
+        return folder
 
     def close(self) -> None:
         """Write gradebook.csv, summary.json and the plots (once)."""
         if self._closed:
             return
         self._closed = True
-        rows = sorted(self._rows, key=lambda r: r.student)
-        self._write_gradebook(rows)
-        summary = self._summary(rows)
-        _atomic_write(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
-        self._write_plots(rows, summary)
+        write_class_files(self.out, self.config, [self._rows[k] for k in sorted(self._rows)])
 
-    def _write_gradebook(self, rows: list[_Row]) -> None:
-        qids = list(self.config.questions)
-        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".gradebook.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["student", *qids, "total", "possible", "status", "isolation"])
-            for r in rows:
-                writer.writerow([
-                    _csv_cell(r.student), *("" if p is None else _num(p) for p in r.points),
-                    _num(r.total), _num(r.possible), r.status, r.isolation,
-                ])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, self.out / "gradebook.csv")
 
-    def _summary(self, rows: list[_Row]) -> dict[str, Any]:
-        totals = [r.total for r in rows]
-        questions = {}
-        for i, (qid, question) in enumerate(self.config.questions.items()):
-            points = [r.points[i] or 0.0 for r in rows]
-            questions[qid] = {
-                "max_points": question.points,
-                "mean_points": round(statistics.fmean(points), 6) if rows else None,
-                "pass_rate": round(sum(r.passed[i] for r in rows) / len(rows), 6) if rows else None,
-            }
-        return {
-            "assignment": self.config.assignment,
-            "submissions": len(rows),
-            "possible": self.config.total_points,
-            "status_counts": {s.value: sum(r.status == s.value for r in rows) for s in Status},
-            "isolation_counts": {i.value: sum(r.isolation == i.value for r in rows) for i in Isolation},
-            "total": {
-                "mean": round(statistics.fmean(totals), 6) if rows else None,
-                "median": round(statistics.median(totals), 6) if rows else None,
-                "min": min(totals, default=None),
-                "max": max(totals, default=None),
-            },
-            "questions": questions,
+def _write_gradebook(out: Path, config: GradingConfig, rows: list) -> None:
+    qids = list(config.questions)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["student", *qids, "total", "possible", "status", "isolation"])
+    for r in rows:
+        if r.total is None:
+            writer.writerow([_csv_cell(r.student), *("" for _ in qids), "", "", r.status, r.isolation])
+            continue
+        writer.writerow([
+            _csv_cell(r.student), *("" if r.points.get(q) is None else _num(r.points[q]) for q in qids),
+            _num(r.total), _num(r.possible), r.status, r.isolation,
+        ])
+    _atomic_write(out / "gradebook.csv", text.getvalue())
+
+
+def _summary(config: GradingConfig, rows: list, complete: bool) -> dict[str, Any]:
+    from .store import NOT_IN_THIS_RUN, PENDING
+
+    graded = [r for r in rows if r.total is not None]
+    totals = [r.total for r in graded]
+    questions = {}
+    for qid, question in config.questions.items():
+        points = [r.points.get(qid) or 0.0 for r in graded]
+        questions[qid] = {
+            "max_points": question.points,
+            "mean_points": round(statistics.fmean(points), 6) if graded else None,
+            "pass_rate": round(sum(bool(r.passed.get(qid)) for r in graded) / len(graded), 6) if graded else None,
         }
+    kept = [r for r in graded if r.status == NOT_IN_THIS_RUN]
+    return {
+        "assignment": config.assignment,
+        "complete": complete,
+        "submissions": len(rows),
+        "possible": config.total_points,
+        "status_counts": {s.value: sum(r.status == s.value for r in rows) for s in Status},
+        "pending": sum(r.status == PENDING for r in rows),
+        "not_in_this_run": len(kept),
+        "isolation_counts": {i.value: sum(r.isolation == i.value for r in graded) for i in Isolation},
+        "total": {
+            "mean": round(statistics.fmean(totals), 6) if graded else None,
+            "median": round(statistics.median(totals), 6) if graded else None,
+            "min": min(totals, default=None),
+            "max": max(totals, default=None),
+        },
+        "questions": questions,
+    }
 
-    def _write_plots(self, rows: list[_Row], summary: dict[str, Any]) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, no pyplot global state
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
 
-        plots = self.out / "plots"
-        plots.mkdir(exist_ok=True)
-        possible = self.config.total_points
+def _save_figure(fig: Any, path: Path) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    _atomic_write(path, buffer.getvalue())
 
-        fig = Figure(figsize=(7, 4), layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        ax.hist([r.total for r in rows], bins=min(20, max(1, int(possible))), range=(0, possible),
-                color="#4c72b0", edgecolor="white")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(xlabel=f"total points (of {_num(possible)})", ylabel="submissions",
-               title=f"{self.config.assignment}: score distribution (n={len(rows)})", xlim=(0, possible))
-        if not rows:
-            ax.text(0.5, 0.5, "no submissions", transform=ax.transAxes, ha="center", va="center")
-        fig.savefig(plots / "score_distribution.png", dpi=100)
 
-        qids = list(self.config.questions)
-        rates = [summary["questions"][q]["pass_rate"] or 0.0 for q in qids]
-        fig = Figure(figsize=(9, 0.4 * len(qids) + 1.5), layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        bars = ax.barh(qids[::-1], rates[::-1], color="#55a868")
-        ax.bar_label(bars, labels=[f"{r:.0%}" for r in rates[::-1]], padding=3)
-        ax.set(xlim=(0, 1.15), xlabel="share of submissions with full marks on the question")
-        fig.suptitle(f"{self.config.assignment}: pass rate per question (n={len(rows)})")
-        fig.savefig(plots / "question_pass_rates.png", dpi=100)
+def _write_plots(out: Path, config: GradingConfig, rows: list, summary: dict[str, Any]) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, no pyplot global state
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    possible = config.total_points
+
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.hist([r.total for r in rows], bins=min(20, max(1, int(possible))), range=(0, possible),
+            color="#4c72b0", edgecolor="white")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel=f"total points (of {_num(possible)})", ylabel="submissions",
+           title=f"{config.assignment}: score distribution (n={len(rows)})", xlim=(0, possible))
+    if not rows:
+        ax.text(0.5, 0.5, "no submissions", transform=ax.transAxes, ha="center", va="center")
+    _save_figure(fig, plots / "score_distribution.png")
+
+    qids = list(config.questions)
+    rates = [summary["questions"][q]["pass_rate"] or 0.0 for q in qids]
+    fig = Figure(figsize=(9, 0.4 * len(qids) + 1.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    bars = ax.barh(qids[::-1], rates[::-1], color="#55a868")
+    ax.bar_label(bars, labels=[f"{r:.0%}" for r in rates[::-1]], padding=3)
+    ax.set(xlim=(0, 1.15), xlabel="share of submissions with full marks on the question")
+    fig.suptitle(f"{config.assignment}: pass rate per question (n={len(rows)})")
+    _save_figure(fig, plots / "question_pass_rates.png")

@@ -1,0 +1,782 @@
+"""The grade store: ``OUT/grades.sqlite``, the one copy of every grade an output folder holds.
+
+Every report in OUT (``gradebook.csv``, ``summary.json``, the plots, ``<folder>/results.json`` and
+``<folder>/feedback.md``) is rendered from this store; none of them is the only copy of anything.
+It is a SQLite file (the standard library's `sqlite3`), in WAL mode, written by one process: the
+grading run's main process, which holds an exclusive `flock` on the file while it runs, so a
+second ``grade`` on the same OUT stops with a clear error instead of interleaving with the first.
+
+What is kept:
+
+* ``submissions``: one row per student id ever graded into OUT: the original id, the safe folder
+  its reports go to (`safe_folder`), the content hash of its files (`content_hash`), what the
+  load step said (notes, suspicious files, modules found), what its code printed, its state
+  (``done``, ``pending`` while some question is still to grade, ``absent`` when a full rerun did
+  not find it) and the gradebook row last rendered (`score_key` says with which points).
+* ``outcomes``: per (student, question), the case results (`results.CaseResult`) together with
+  the content hash and the question key they were graded under. A pair is reused while both keys
+  are unchanged; a change of points only re-scores from these outcomes, without running code.
+* ``questions``: what a question key is made of (short hashes of the hidden suite's source, the
+  question's grading.yml entry, the reference source, the engine), for provenance.
+* ``history``: every grade a submission has had, with the time it was recorded.
+* ``runs``: each grading run: when, on what, with which options, and whether it completed.
+
+A question's key (`question_keys`) hashes everything its grade depends on but its points:
+the source of the hidden test functions marked with the question plus the suite's shared code
+(module-level helpers, conftest.py, pytest.ini, train_behaviour.py); its grading.yml entry without
+``points``, ``title`` and ``visibility`` (those only change how a grade is scored or shown) plus
+``limits`` and ``modules``; the reference module it is checked against; and the engine (the
+grading code, Python's and numpy's versions). Points, titles and visibility make the `score_key`.
+
+Read API for other steps (an HTML report, an LMS export): ``Store.open_readonly(out)`` then
+`Store.results` (one `SubmissionResult` per graded student, sorted by student), `Store.rows`
+(every gradebook row, pending and absent ones included) and `Store.provenance`.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import datetime as _dt
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import GradingConfig
+from .results import CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult
+
+#: The file's name inside OUT.
+STORE_NAME = "grades.sqlite"
+#: SQLite ``PRAGMA application_id`` of a grade store ("NNAG"): a foreign SQLite file is refused.
+APPLICATION_ID = 0x4E4E4147
+#: ``PRAGMA user_version``: the schema version of this module.
+SCHEMA_VERSION = 1
+#: Names the reports use in OUT; no student folder may take them (compare locate.RESERVED_IDS).
+RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", STORE_NAME,
+                              STORE_NAME + "-wal", STORE_NAME + "-shm", STORE_NAME + "-journal"})
+#: Gradebook status of a row still to grade, and of a row kept from an earlier run.
+PENDING = "pending"
+NOT_IN_THIS_RUN = "not in this run"
+
+_PACKAGE = Path(__file__).resolve().parent
+_SUITES = _PACKAGE / "suites"
+_SOLUTIONS = _PACKAGE.parent / "solutions" / "nn_from_scratch"
+#: The engine files whose behaviour decides case outcomes (score.py and report.py do not: a change
+#: there re-scores or re-renders from stored outcomes).
+_ENGINE_FILES = ("compare.py", "execute.py", "load.py", "protocol.py", "sandbox.py", "worker.py")
+#: Bytes of one file read into its content hash; a larger file adds its size and mtime instead.
+_HASH_CAP = 256 << 20
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (corrupt, foreign, newer, or in use by another run); nothing was changed."""
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 with seconds (``2026-12-02T17:20:05Z``)."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sha(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+# -- keys -----------------------------------------------------------------------------------------
+def content_hash(path: Path) -> str:
+    """SHA-256 over every entry under `path` (a folder) or of `path` itself (a file).
+
+    Each entry adds its relative name, its type and, for a regular file, its bytes (only regular
+    files are opened, never followed links, FIFOs or devices; a file larger than 256 MiB adds its
+    first 256 MiB, size and mtime); a link adds its target, an unreadable entry its errno. Names
+    are taken as the file system gives them, sorted, so the hash is the same on every run.
+
+    Args:
+        path: a submission's folder, ``.zip``, ``.ipynb`` or ``.py`` file.
+
+    Returns:
+        64 hex digits.
+    """
+    h = hashlib.sha256()
+    root = Path(path)
+
+    def add(rel: str, full: str) -> None:
+        h.update(b"\0" + os.fsencode(rel) + b"\0")
+        try:
+            st = os.lstat(full)
+        except OSError as exc:
+            h.update(f"missing {exc.errno}".encode())
+            return
+        if stat.S_ISLNK(st.st_mode):
+            h.update(b"link " + os.fsencode(os.readlink(full)))
+        elif stat.S_ISDIR(st.st_mode):
+            h.update(b"dir")
+        elif stat.S_ISREG(st.st_mode):
+            h.update(b"file %d " % st.st_size)
+            try:
+                fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as exc:
+                h.update(f"unreadable {exc.errno}".encode())
+                return
+            with os.fdopen(fd, "rb") as f:
+                left = _HASH_CAP
+                while left > 0 and (chunk := f.read(min(1 << 20, left))):
+                    h.update(chunk)
+                    left -= len(chunk)
+            if st.st_size > _HASH_CAP:
+                h.update(b"mtime %d" % st.st_mtime_ns)
+        else:
+            h.update(b"special %o" % stat.S_IFMT(st.st_mode))
+
+    if root.is_dir() and not root.is_symlink():
+        for folder, dirs, files in os.walk(root, followlinks=False, onerror=lambda e: h.update(b"walk error")):
+            dirs.sort()
+            rel_folder = os.path.relpath(folder, root)
+            for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
+                add(os.path.join(rel_folder, name), os.path.join(folder, name))
+            for name in dirs:
+                add(os.path.join(rel_folder, name), os.path.join(folder, name))
+    else:
+        add(root.name, str(root))
+    return h.hexdigest()
+
+
+def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, str]]:
+    """(source shared by every question, {question: its own test sources}, {question: shared source of its file})."""
+    shared = []
+    for p in sorted(suites.iterdir()):
+        if p.is_file() and (p.suffix in (".py", ".ini", ".cfg", ".toml")) and not p.name.startswith("test_"):
+            shared.append(p.name + "\0" + p.read_text(encoding="utf-8"))
+    own: dict[str, list[str]] = {}
+    file_shared: dict[str, str] = {}
+    for p in sorted(suites.glob("test_*.py")):
+        text = p.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        common, questions_here = [], set()
+        for node in tree.body:
+            qids = _marked_questions(node)
+            segment = ast.get_source_segment(text, node, padded=True) or ast.dump(node)
+            if hasattr(node, "decorator_list") and node.decorator_list:  # the decorators are part of a test
+                first = min(d.lineno for d in node.decorator_list)
+                segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+            if qids:
+                for q in qids:
+                    own.setdefault(q, []).append(segment)
+                questions_here |= qids
+            else:
+                common.append(segment)
+        for q in questions_here:
+            file_shared[q] = file_shared.get(q, "") + p.name + "\0" + "\n".join(common)
+    return "\n".join(shared), own, file_shared
+
+
+def _marked_questions(node: ast.AST) -> set[str]:
+    """Question ids of ``@pytest.mark.question("<id>", ...)`` decorators (on a function or class)."""
+    out = set()
+    for dec in getattr(node, "decorator_list", []):
+        if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "question"
+                and dec.args and isinstance(dec.args[0], ast.Constant) and isinstance(dec.args[0].value, str)):
+            out.add(dec.args[0].value)
+    return out
+
+
+def engine_version() -> str:
+    """Hash of the grading engine's source (`_ENGINE_FILES`) and of Python's and numpy's versions."""
+    import numpy
+
+    parts = [f"python {sys.version_info[0]}.{sys.version_info[1]}", f"numpy {numpy.__version__}",
+             f"schema {SCHEMA_VERSION}"]
+    parts += [name + "\0" + (_PACKAGE / name).read_text(encoding="utf-8") for name in _ENGINE_FILES]
+    return _sha(*parts)
+
+
+@dataclass(frozen=True)
+class QuestionKey:
+    """What one question's grade depends on, as hashes (64 hex digits each).
+
+    Attributes:
+        question: the question id. suite: its hidden tests and the suite's shared code.
+        config: its grading.yml entry without points/title/visibility, plus limits and modules.
+        reference: the reference module it is checked against. engine: `engine_version`.
+    """
+
+    question: str
+    suite: str
+    config: str
+    reference: str
+    engine: str
+
+    @property
+    def key(self) -> str:
+        """The question key: a hash of the four parts."""
+        return _sha(self.question, self.suite, self.config, self.reference, self.engine)
+
+    def short(self) -> dict[str, str]:
+        """The parts as 10-digit short hashes, for reports."""
+        return {"suite": self.suite[:10], "config": self.config[:10], "reference": self.reference[:10],
+                "engine": self.engine[:10]}
+
+
+def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path = _SOLUTIONS) -> dict[str, QuestionKey]:
+    """The `QuestionKey` of every question of `config` (see the module docstring).
+
+    Args:
+        config: grading.yml. suites: the hidden suites folder. solutions: the reference package.
+
+    Returns:
+        {question id: QuestionKey}, in grading.yml's order.
+    """
+    shared, own, file_shared = _suite_sources(suites)
+    engine = engine_version()
+    global_config = json.dumps({"limits": config.limits.model_dump(), "modules": list(config.modules)},
+                               sort_keys=True)
+    reference_files = {p.stem: p.read_text(encoding="utf-8") for p in solutions.glob("*.py")}
+    common_reference = "\n".join(reference_files.get(n, "") for n in ("__init__", "data"))
+    out = {}
+    for qid, q in config.questions.items():
+        entry = q.model_dump(exclude={"points", "title", "visibility"})
+        entry["requires"] = list(entry["requires"])
+        module = qid.split(".")[0]
+        modules = sorted({module, *(r.split(".")[0] for r in q.requires)})
+        out[qid] = QuestionKey(
+            question=qid,
+            suite=_sha(shared, file_shared.get(qid, ""), *own.get(qid, [])),
+            config=_sha(json.dumps(entry, sort_keys=True), global_config),
+            reference=_sha(common_reference, *(m + "\0" + reference_files.get(m, "") for m in modules)),
+            engine=engine,
+        )
+    return out
+
+
+def score_key(config: GradingConfig) -> str:
+    """Hash of what turns stored outcomes into points and rows: points, titles, visibility, order."""
+    return _sha(config.assignment, json.dumps(
+        [[qid, q.points, q.title, q.visibility] for qid, q in config.questions.items()]))
+
+
+# -- folder names and look-alike ids -----------------------------------------------------------------
+_WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                               *(f"lpt{i}" for i in range(1, 10))})
+
+
+def safe_folder(student: str, taken: Iterable[str] = ()) -> str:
+    """A folder name for `student`'s reports that is safe on every file system and unique in OUT.
+
+    NFC-normalised; path separators, NUL, control and format characters, Windows-forbidden
+    characters (``<>:"|?*``) and surrounding spaces and dots become ``_`` or go; a name the reports
+    use (`RESERVED_FOLDERS`), a Windows device name, or an empty or hidden name gets a ``_`` in
+    front; at most 100 characters. Unique ignoring case (so OUT can be copied to macOS or Windows):
+    a name already in `taken` (compared case-folded) gets ``-2``, ``-3``, ...
+
+    Args:
+        student: the original student id (any string).
+        taken: folder names already used in OUT.
+
+    Returns:
+        The folder name (the original id stays in the gradebook and the reports).
+    """
+    name = unicodedata.normalize("NFC", student)
+    name = "".join("_" if ch in '/\\<>:"|?*' or unicodedata.category(ch)[0] == "C" else ch for ch in name)
+    name = " ".join(name.split()).strip(" .")[:100].rstrip(" .")
+    if (not name or name.startswith(".") or name.casefold() in {r.casefold() for r in RESERVED_FOLDERS}
+            or name.split(".")[0].casefold() in _WINDOWS_RESERVED):
+        name = "_" + name
+    used = {t.casefold() for t in taken}
+    unique, n = name, 1
+    while unique.casefold() in used:
+        n += 1
+        unique = f"{name}-{n}"
+    return unique
+
+
+def _skeletons(student: str) -> set[str]:
+    """Forms of `student` a reader could not tell apart: case-folded, NFKC, Unicode confusables
+    (the `confusables` package's TR39 mapping) resolved."""
+    base = unicodedata.normalize("NFKC", student).casefold()
+    forms = {base}
+    if sum(not ch.isascii() for ch in base) <= 8:  # confusables expands every combination: keep it small
+        from confusables import normalize
+
+        forms.update(normalize(base, prioritize_alpha=True)[:64])
+    return forms
+
+
+def look_alike_ids(students: Iterable[str]) -> list[tuple[str, ...]]:
+    """Groups of different student ids that differ only in case or by confusable characters
+    (``correct_copy`` and ``correct_cоpy`` with a Cyrillic о). Each group sorted; groups sorted."""
+    by_form: dict[str, set[str]] = {}
+    for s in students:
+        for form in _skeletons(s):
+            by_form.setdefault(form, set()).add(s)
+    groups = {tuple(sorted(g)) for g in by_form.values() if len(g) > 1}
+    # merge overlapping groups
+    merged: list[set[str]] = []
+    for g in sorted(groups):
+        hit = [m for m in merged if m & set(g)]
+        new = set(g).union(*hit)
+        merged = [m for m in merged if not (m & set(g))] + [new]
+    return sorted(tuple(sorted(m)) for m in merged)
+
+
+# -- rows and provenance ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Provenance:
+    """When and with what one submission was graded (for its feedback and results.json).
+
+    Attributes:
+        graded_at: UTC ISO time student code last ran for it. content: short hash of its files.
+        questions: {question id: {"suite", "config", "reference", "engine": 10-digit hashes,
+            "graded_at": time}}.
+    """
+
+    graded_at: str
+    content: str
+    questions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One gradebook row as the store holds it.
+
+    Attributes:
+        student: the original id. folder: its report folder in OUT.
+        state: ``done``, ``pending`` or ``absent`` (shown as ``not in this run``).
+        status: the gradebook's status: a `Status` value, ``pending`` or ``not in this run``.
+        points: {question id: points} (empty when pending). total, possible: points (None when pending).
+        isolation: the level its code ran under ("" when pending).
+    """
+
+    student: str
+    folder: str
+    state: str
+    status: str
+    points: dict[str, float]
+    passed: dict[str, bool]
+    total: float | None
+    possible: float | None
+    isolation: str
+
+
+def _cases_to_json(cases: Sequence[CaseResult]) -> str:
+    return json.dumps([[c.name, c.outcome.value, c.message, c.weight, c.timed_out, c.detail] for c in cases])
+
+
+def _cases_from_json(question: str, text: str) -> list[CaseResult]:
+    return [CaseResult(question, n, Outcome(o), m, w, t, d) for n, o, m, w, t, d in json.loads(text)]
+
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE submissions(
+    student TEXT PRIMARY KEY, folder TEXT NOT NULL UNIQUE, source TEXT, content_hash TEXT,
+    state TEXT NOT NULL, isolation TEXT, modules TEXT, notes TEXT, suspicious TEXT, output TEXT,
+    seconds REAL, graded_at TEXT, scored TEXT, score_key TEXT);
+CREATE TABLE outcomes(
+    student TEXT NOT NULL, question TEXT NOT NULL, content_hash TEXT NOT NULL, question_key TEXT NOT NULL,
+    isolation TEXT NOT NULL, cases TEXT NOT NULL, graded_at TEXT NOT NULL, PRIMARY KEY(student, question));
+CREATE TABLE questions(question_key TEXT PRIMARY KEY, question TEXT NOT NULL, suite TEXT NOT NULL,
+    config TEXT NOT NULL, reference TEXT NOT NULL, engine TEXT NOT NULL);
+CREATE TABLE history(id INTEGER PRIMARY KEY, student TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    content_hash TEXT, status TEXT NOT NULL, total REAL, possible REAL, points TEXT NOT NULL);
+CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, paths TEXT NOT NULL,
+    options TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 0, counts TEXT);
+"""
+
+
+@dataclass
+class Plan:
+    """What a run will do: the questions to grade per student, and what it reuses.
+
+    Attributes:
+        todo: {student: question ids to run its code for}, in student order.
+        reused: students whose every question is reused.
+        absent: students kept from earlier runs and marked ``not in this run``.
+    """
+
+    todo: dict[str, list[str]] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+
+
+class Store:
+    """An open grade store (see the module docstring). Use `Store.open` / `Store.open_readonly`.
+
+    A `Store` opened for writing holds an exclusive lock on the file until `close`.
+    """
+
+    def __init__(self, out: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+        self.out = Path(out)
+        self.path = self.out / STORE_NAME
+        self._conn = conn
+        self._lock_fd = lock_fd
+
+    # -- opening ---------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, out: Path) -> Store:
+        """Open (or create) ``out/grades.sqlite`` for a grading run, locked against other runs.
+
+        Raises:
+            StoreError: another ``grade`` holds the lock; the file is not a SQLite database, is
+                another program's database, was written by a newer version, or fails SQLite's
+                integrity check. Nothing is changed in any of these cases.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / STORE_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be opened: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise StoreError(f"{path}: another `autograder grade` is writing to {out} right now; "
+                                 f"wait for it to finish (nothing was changed)") from None
+            raise
+        try:
+            conn = cls._connect(path, readonly=False)
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(out, conn, fd)
+
+    @classmethod
+    def open_readonly(cls, out: Path) -> Store:
+        """Open an existing store to read it (no lock; safe while a run writes, thanks to WAL).
+
+        Raises:
+            StoreError: there is no store in `out`, or it cannot be used (see `open`).
+        """
+        path = Path(out) / STORE_NAME
+        if not path.is_file():
+            raise StoreError(f"{path}: no grade store here (grade into {out} first)")
+        return cls(Path(out), cls._connect(path, readonly=True), None)
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+        what = f"{path} is not a grade store of this autograder"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot be opened: {exc}") from None
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id == 0 and version == 0 and tables == 0 and not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA +
+                                   f"PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={SCHEMA_VERSION};"
+                                   "COMMIT;")
+            elif app_id != APPLICATION_ID:
+                raise StoreError(f"{what} (it is another program's SQLite database); move it away or grade "
+                                 f"into another --out (nothing was changed)")
+            elif version > SCHEMA_VERSION:
+                raise StoreError(f"{path} was written by a newer autograder (store version {version}, this one "
+                                 f"reads {SCHEMA_VERSION}); update the autograder (nothing was changed)")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # WAL: a committed run survives a crash of the grader
+                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise StoreError(f"{path} is damaged ({check}); keep a copy, then move it away and regrade "
+                                     f"(nothing was changed)")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{what} or it is damaged ({exc}); move it away or grade into another --out "
+                             f"(nothing was changed)") from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        """Close the database (its WAL is checkpointed) and release the lock."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- planning a run ----------------------------------------------------------------------------
+    def folders(self) -> dict[str, str]:
+        """{student id: report folder} of every submission in the store."""
+        return dict(self._conn.execute("SELECT student, folder FROM submissions"))
+
+    def plan(self, located: Sequence[tuple[str, str, str]], keys: dict[str, QuestionKey], isolation: Isolation,
+             *, force: bool = False, questions: Sequence[str] | None = None, full: bool = True,
+             paths: Sequence[str] = (), options: dict[str, Any] | None = None) -> Plan:
+        """Record the located submissions and decide what to grade; starts a run.
+
+        Args:
+            located: (student id, source path, content hash) of each submission found, sorted.
+            keys: `question_keys` of the current grading.yml.
+            isolation: the level this run grades at (an outcome graded at another level is regraded).
+            force: regrade every (submission, question) pair of the run.
+            questions: only these questions are graded (the others are reused or left pending).
+            full: the run covers the whole class: stored students not located become ``absent``.
+            paths, options: recorded in ``runs``.
+
+        Returns:
+            The `Plan`. Submissions with work get state ``pending`` until `record` completes them.
+        """
+        wanted = list(questions) if questions else list(keys)
+        stored = {(s, q): (c, k, i, cases) for s, q, c, k, i, cases in self._conn.execute(
+            "SELECT student, question, content_hash, question_key, isolation, cases FROM outcomes")}
+        folders = self.folders()
+        plan = Plan()
+        with self._write() as db:
+            db.executemany("INSERT OR IGNORE INTO questions VALUES (?,?,?,?,?,?)",
+                           [(k.key, k.question, k.suite, k.config, k.reference, k.engine) for k in keys.values()])
+            taken = set(folders.values())
+            for student, source, chash in located:
+                if student not in folders:
+                    folders[student] = safe_folder(student, taken)
+                    taken.add(folders[student])
+                    db.execute("INSERT INTO submissions(student, folder, state) VALUES (?,?,'pending')",
+                               (student, folders[student]))
+                todo = [q for q in wanted
+                        if force or not _reusable(stored.get((student, q)), chash, keys[q].key, isolation)]
+                stale = [q for q in keys if q not in wanted
+                         and not _current(stored.get((student, q)), chash, keys[q].key, isolation)]
+                state = "pending" if todo or stale else "done"
+                db.execute("UPDATE submissions SET source=?, state=? WHERE student=?", (source, state, student))
+                if todo:
+                    plan.todo[student] = todo
+                else:
+                    plan.reused.append(student)
+            if full:
+                here = {s for s, _, _ in located}
+                plan.absent = sorted(s for s in folders if s not in here)
+                db.executemany("UPDATE submissions SET state='absent' WHERE student=?", [(s,) for s in plan.absent])
+            db.execute("INSERT INTO runs(started_at, paths, options) VALUES (?,?,?)",
+                       (now(), json.dumps(list(paths)), json.dumps(options or {}, sort_keys=True)))
+            self._run_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+            self._content = {s: c for s, _, c in located}
+        return plan
+
+    # -- recording results -------------------------------------------------------------------------
+    def record(self, result: SubmissionResult, questions: Sequence[str], keys: dict[str, QuestionKey],
+               content: str | None = None) -> None:
+        """Store the outcomes of `questions` from a freshly graded `result` (one transaction).
+
+        The submission-level facts (notes, output, modules, isolation, time) are replaced by the
+        result's; the other questions' stored outcomes stay. Recording the same result twice is harmless.
+
+        Args:
+            result: what the job process returned for one submission.
+            questions: the question ids that were run for it (their cases are taken from `result`).
+            keys: the current `question_keys`. content: its content hash (default: from `plan`).
+        """
+        content = content or self._content[result.student]
+        stamp = now()
+        by_id = {q.id: q for q in result.questions}
+        with self._write() as db:
+            for qid in questions:
+                if qid not in by_id:
+                    continue
+                db.execute("INSERT OR REPLACE INTO outcomes VALUES (?,?,?,?,?,?,?)",
+                           (result.student, qid, content, keys[qid].key, result.isolation.value,
+                            _cases_to_json(by_id[qid].cases), stamp))
+            complete = all(_current(r, content, keys[q].key, result.isolation) for q in keys for r in [
+                db.execute("SELECT content_hash, question_key, isolation, cases FROM outcomes "
+                           "WHERE student=? AND question=?", (result.student, q)).fetchone()])
+            db.execute("UPDATE submissions SET content_hash=?, state=?, isolation=?, modules=?, notes=?, suspicious=?,"
+                       " output=?, seconds=?, graded_at=?, score_key=NULL WHERE student=?",
+                       (content, "done" if complete else "pending", result.isolation.value,
+                        json.dumps(_present_modules(result)), json.dumps(list(result.notes)),
+                        json.dumps(list(result.suspicious)), json.dumps(result.output), result.seconds,
+                        stamp, result.student))
+
+    # -- reading -----------------------------------------------------------------------------------
+    def _submission(self, student: str) -> sqlite3.Row | None:
+        self._conn.row_factory = sqlite3.Row
+        try:
+            return self._conn.execute("SELECT * FROM submissions WHERE student=?", (student,)).fetchone()
+        finally:
+            self._conn.row_factory = None
+
+    def result(self, student: str, config: GradingConfig) -> SubmissionResult | None:
+        """The student's `SubmissionResult`, scored now from the stored outcomes with `config`'s
+        points; None while a question of `config` has no stored outcome (the row is pending)."""
+        from .score import score
+
+        sub = self._submission(student)
+        if sub is None or sub["isolation"] is None:
+            return None
+        cases: list[CaseResult] = []
+        stored = dict(self._conn.execute("SELECT question, cases FROM outcomes WHERE student=?", (student,)))
+        for qid in config.questions:
+            if qid not in stored:
+                return None
+            cases += _cases_from_json(qid, stored[qid])
+        loaded = LoadedSubmission(student, Path("."), tuple(json.loads(sub["modules"])), tuple(json.loads(sub["notes"])),
+                                  tuple(json.loads(sub["suspicious"])))
+        return score(loaded, student, cases, config, isolation=Isolation(sub["isolation"]), output=json.loads(sub["output"]),
+                     seconds=sub["seconds"] or 0.0)
+
+    def results(self, config: GradingConfig) -> list[SubmissionResult]:
+        """Every stored submission that has a grade (done or kept from an earlier run), sorted by
+        student id; pending ones are left out. Scored with `config` (see `result`)."""
+        out = []
+        for (student,) in self._conn.execute("SELECT student FROM submissions ORDER BY student").fetchall():
+            state = self._conn.execute("SELECT state FROM submissions WHERE student=?", (student,)).fetchone()[0]
+            if state != "pending" and (r := self.result(student, config)) is not None:
+                out.append(r)
+        return out
+
+    def provenance(self, student: str, keys: dict[str, QuestionKey] | None = None) -> Provenance | None:
+        """When and with which suite/config/reference/engine each of the student's questions was graded."""
+        sub = self._submission(student)
+        if sub is None or sub["graded_at"] is None:
+            return None
+        questions = {}
+        for qid, qkey, stamp in self._conn.execute(
+                "SELECT o.question, o.question_key, o.graded_at FROM outcomes o WHERE o.student=?", (student,)):
+            row = self._conn.execute("SELECT suite, config, reference, engine FROM questions WHERE question_key=?",
+                                     (qkey,)).fetchone()
+            if row:
+                questions[qid] = {"suite": row[0][:10], "config": row[1][:10], "reference": row[2][:10],
+                                  "engine": row[3][:10], "graded_at": stamp}
+        if keys is not None:
+            questions = {q: questions[q] for q in keys if q in questions}
+        return Provenance(sub["graded_at"], (sub["content_hash"] or "")[:10], questions)
+
+    def rescore(self, config: GradingConfig) -> tuple[list[str], list[str]]:
+        """Bring every stored row up to `config`'s points (no student code runs).
+
+        For each submission whose stored row was rendered with other points (or never), score it
+        from its outcomes; if its row changes, append it to the history.
+
+        Returns:
+            (students whose row changed, students re-scored with an unchanged row).
+        """
+        key = score_key(config)
+        changed, same = [], []
+        todo = [s for (s,) in self._conn.execute(
+            "SELECT student FROM submissions WHERE state != 'pending' AND (score_key IS NULL OR score_key != ?) "
+            "ORDER BY student", (key,))]
+        with self._write() as db:
+            for student in todo:
+                result = self.result(student, config)
+                if result is None:
+                    db.execute("UPDATE submissions SET state='pending' WHERE student=? AND state='done'", (student,))
+                    continue
+                row = _row_json(result)
+                old = db.execute("SELECT scored FROM submissions WHERE student=?", (student,)).fetchone()[0]
+                db.execute("UPDATE submissions SET scored=?, score_key=? WHERE student=?", (row, key, student))
+                if old != row:
+                    changed.append(student)
+                    data = json.loads(row)
+                    db.execute("INSERT INTO history(student, recorded_at, content_hash, status, total, possible, points)"
+                               " SELECT student, ?, content_hash, ?, ?, ?, ? FROM submissions WHERE student=?",
+                               (now(), data["status"], data["total"], data["possible"],
+                                json.dumps(data["points"]), student))
+                else:
+                    same.append(student)
+        return changed, same
+
+    def rows(self, config: GradingConfig | None = None) -> list[StoredRow]:
+        """Every gradebook row, sorted by student id (pending and ``not in this run`` ones included).
+
+        Rows come from the rendered row `rescore` stored; call `rescore` first after a change of
+        points. `config` only fills in the question ids of pending rows (unused otherwise).
+        """
+        out = []
+        for student, folder, state, scored in self._conn.execute(
+                "SELECT student, folder, state, scored FROM submissions ORDER BY student"):
+            if state == "pending" or scored is None:
+                out.append(StoredRow(student, folder, "pending", PENDING, {}, {}, None, None, ""))
+                continue
+            data = json.loads(scored)
+            out.append(StoredRow(student, folder, state, NOT_IN_THIS_RUN if state == "absent" else data["status"],
+                                 data["points"], data["passed"], data["total"], data["possible"], data["isolation"]))
+        return out
+
+    def complete(self) -> bool:
+        """True when no stored submission is pending."""
+        return self._conn.execute("SELECT count(*) FROM submissions WHERE state='pending'").fetchone()[0] == 0
+
+    def finish_run(self, counts: dict[str, int], complete: bool) -> None:
+        """Close the run `plan` started: its end time, whether it completed, what it did."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET finished_at=?, complete=?, counts=? WHERE id=?",
+                       (now(), int(complete), json.dumps(counts, sort_keys=True), self._run_id))
+
+    def history(self, student: str) -> list[dict[str, Any]]:
+        """The student's grades, oldest first: recorded_at, content hash, status, total, possible, points."""
+        return [{"recorded_at": t, "content_hash": c, "status": s, "total": tot, "possible": p,
+                 "points": json.loads(pts)}
+                for t, c, s, tot, p, pts in self._conn.execute(
+                    "SELECT recorded_at, content_hash, status, total, possible, points FROM history "
+                    "WHERE student=? ORDER BY id", (student,))]
+
+
+def _current(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation) -> bool:
+    """A stored outcome is current while its submission and question keys and isolation level are
+    the current ones."""
+    return stored is not None and stored[:3] == (content, qkey, isolation.value)
+
+
+def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation) -> bool:
+    """A current outcome (`_current`) without a grader error is reused; a grader error is retried
+    by every run."""
+    return _current(stored, content, qkey, isolation) and all(
+        c[1] != Outcome.ERROR.value for c in json.loads(stored[3]))
+
+
+def _present_modules(result: SubmissionResult) -> list[str]:
+    """The modules the submission had: those whose questions did not fail for a missing module."""
+    from .score import _missing_module_case
+
+    present = set()
+    for q in result.questions:
+        module = q.id.split(".")[0]
+        if q.cases != (_missing_module_case(q.id, module),):
+            present.add(module)
+    return sorted(present)
+
+
+def _row_json(result: SubmissionResult) -> str:
+    return json.dumps({
+        "status": result.status.value, "isolation": result.isolation.value, "total": result.total,
+        "possible": result.possible, "points": {q.id: q.points for q in result.questions},
+        "passed": {q.id: q.passed for q in result.questions},
+    }, sort_keys=True, ensure_ascii=False)
+
