@@ -48,7 +48,7 @@ def _grade(args: argparse.Namespace) -> int:
     if summary.pending:
         counts += (", " if counts else "") + f"{summary.pending} pending"
     level = summary.isolation.value + (f" ({summary.isolation_note})" if summary.isolation_note else "")
-    print(f"graded {len(summary.results)} submissions in {summary.seconds:.1f} s: {counts}")
+    print(f"{len(summary.results)} submissions in {summary.seconds:.1f} s: {counts}")
     print(f"graded {summary.graded}, reused {summary.reused}, re-scored {summary.rescored}, "
           f"kept {summary.kept} not in this run")
     print(f"isolation: {level}")

@@ -305,7 +305,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     for qid in questions or ():
         if qid not in config.questions:
             raise ConfigError(f"--question {qid}: no such question; grading.yml has {', '.join(config.questions)}")
-    level, note = detect_isolation(isolation)
+    # the level is probed (a bubblewrap process) only when it is asked for or code has to run
+    level, note = detect_isolation(isolation) if isolation is not None else (None, "")
     jobs = max(1, jobs or os.cpu_count() or 1)
     sources, warnings = locate([Path(p) for p in paths], config.modules)
     if only:
@@ -327,7 +328,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     # and stays so unless it existed before (then its mode is restored at the end).
     os.chmod(out, 0o700)
     previous_sigint = signal.getsignal(signal.SIGINT)
-    summary = GradeSummary(out, [], level, note, warnings)
+    summary = GradeSummary(out, [], level or Isolation.NONE, note, warnings)
     try:
         _remove_stale_temp_files(out)
         keys = _store.question_keys(config)
@@ -357,6 +358,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                     not (out / folders[student] / "results.json").is_file():
                 render(student)
         todo = [(i, s) for i, s in enumerate(sources) if s.student in plan.todo]
+        if level is None and todo:
+            level, note = detect_isolation(None)
+            summary.isolation, summary.isolation_note = level, note
         if todo:  # until the run completes, the gradebook and summary say what is still to grade
             write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False)
         graded: set[str] = set()
@@ -390,7 +394,12 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         store.rescore(config)
         rows = store.rows()
         summary.complete = store.complete() and not summary.interrupted
-        write_class_files(out, config, rows, complete=summary.complete, extra=extra)
+        drawn = _store.plots_key(config, rows)  # drawing the plots costs ~1 s: only when what they show changed
+        plots = drawn != store.meta("plots_key") or not all(
+            (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
+        write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots)
+        if plots:
+            store.set_meta("plots_key", drawn)
         summary.graded, summary.kept = len(graded), len(plan.absent)
         summary.reused = len([s for s in plan.reused if s not in set(changed + same)])
         for row in rows:
@@ -400,6 +409,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                 summary.pending += 1
             else:
                 summary.results.append(Row(row.student, Status(row.status), row.total, row.possible, row.points))
+        if level is None:  # no code ran: the level the kept grades were graded at
+            levels = sorted({r.isolation for r in rows if r.student in here and r.isolation})
+            if levels:
+                summary.isolation = Isolation(levels[0]) if len(levels) == 1 else summary.isolation
+                summary.isolation_note = "no student code ran in this run; its grades were graded earlier"
         store.finish_run({"graded": summary.graded, "reused": summary.reused, "rescored": summary.rescored,
                           "kept": summary.kept, "pending": summary.pending}, summary.complete)
     finally:

@@ -261,6 +261,14 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
     return out
 
 
+def plots_key(config: GradingConfig, rows: Sequence[StoredRow]) -> str:
+    """Hash of what the plots show (totals and full marks per question of the graded rows): the
+    plots are drawn again only when it changes."""
+    return _sha(config.assignment, json.dumps([[q, config.questions[q].points] for q in config.questions]),
+                json.dumps([[r.total, [bool(r.passed.get(q)) for q in config.questions]]
+                            for r in rows if r.total is not None]))
+
+
 def score_key(config: GradingConfig) -> str:
     """Hash of what turns stored outcomes into points and rows: points, titles, visibility, order."""
     return _sha(config.assignment, json.dumps(
@@ -539,7 +547,7 @@ class Store:
         """{student id: report folder} of every submission in the store."""
         return dict(self._conn.execute("SELECT student, folder FROM submissions"))
 
-    def plan(self, located: Sequence[tuple[str, str, str]], keys: dict[str, QuestionKey], isolation: Isolation,
+    def plan(self, located: Sequence[tuple[str, str, str]], keys: dict[str, QuestionKey], isolation: Isolation | None,
              *, force: bool = False, questions: Sequence[str] | None = None, full: bool = True,
              paths: Sequence[str] = (), options: dict[str, Any] | None = None) -> Plan:
         """Record the located submissions and decide what to grade; starts a run.
@@ -547,7 +555,8 @@ class Store:
         Args:
             located: (student id, source path, content hash) of each submission found, sorted.
             keys: `question_keys` of the current grading.yml.
-            isolation: the level this run grades at (an outcome graded at another level is regraded).
+            isolation: the level this run must grade at (an outcome graded at another level is
+                regraded), or None: an outcome counts whatever level it was graded at.
             force: regrade every (submission, question) pair of the run.
             questions: only these questions are graded (the others are reused or left pending).
             full: the run covers the whole class: stored students not located become ``absent``.
@@ -614,7 +623,7 @@ class Store:
                 db.execute("INSERT OR REPLACE INTO outcomes VALUES (?,?,?,?,?,?,?)",
                            (result.student, qid, content, keys[qid].key, result.isolation.value,
                             _cases_to_json(by_id[qid].cases), stamp))
-            complete = all(_current(r, content, keys[q].key, result.isolation) for q in keys for r in [
+            complete = all(_current(r, content, keys[q].key, None) for q in keys for r in [
                 db.execute("SELECT content_hash, question_key, isolation, cases FROM outcomes "
                            "WHERE student=? AND question=?", (result.student, q)).fetchone()])
             db.execute("UPDATE submissions SET content_hash=?, state=?, isolation=?, modules=?, notes=?, suspicious=?,"
@@ -739,6 +748,16 @@ class Store:
             db.execute("UPDATE runs SET finished_at=?, complete=?, counts=? WHERE id=?",
                        (now(), int(complete), json.dumps(counts, sort_keys=True), self._run_id))
 
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (e.g. ``plots_key``), or None."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the ``meta`` table."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
     def history(self, student: str) -> list[dict[str, Any]]:
         """The student's grades, oldest first: recorded_at, content hash, status, total, possible, points."""
         return [{"recorded_at": t, "content_hash": c, "status": s, "total": tot, "possible": p,
@@ -748,13 +767,13 @@ class Store:
                     "WHERE student=? ORDER BY id", (student,))]
 
 
-def _current(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation) -> bool:
-    """A stored outcome is current while its submission and question keys and isolation level are
-    the current ones."""
-    return stored is not None and stored[:3] == (content, qkey, isolation.value)
+def _current(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
+    """A stored outcome is current while its submission and question keys (and the isolation
+    level, when one is required) are the current ones."""
+    return stored is not None and stored[:2] == (content, qkey) and (isolation is None or stored[2] == isolation.value)
 
 
-def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation) -> bool:
+def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
     """A current outcome (`_current`) without a grader error is reused; a grader error is retried
     by every run."""
     return _current(stored, content, qkey, isolation) and all(
