@@ -34,7 +34,8 @@ def test_grading_one_student_folder_prints_the_isolation_level(tmp_path, capsys)
     shutil.copy(ROOT / "solutions/nn_from_scratch/foundations.py", student)
     assert main(["grade", str(student), "--out", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
-    assert "graded 1 submissions" in out and "isolation: " in out
+    assert "1 submissions in" in out and "isolation: " in out
+    assert "graded 1, reused 0, re-scored 0, kept 0 not in this run" in out
     rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("zoe,2,2,2,2,2,2,2,0,0,0,0,14,30,graded,")
 
@@ -42,3 +43,26 @@ def test_grading_one_student_folder_prints_the_isolation_level(tmp_path, capsys)
 def test_doctor_reports_the_isolation_level(capsys):
     assert main(["doctor"]) == 0
     assert capsys.readouterr().out.startswith("isolation: ")
+
+
+def test_rerunning_reuses_and_says_so(tmp_path, capsys):
+    student = tmp_path / "zoe"
+    student.mkdir()
+    shutil.copy(ROOT / "solutions/nn_from_scratch/foundations.py", student)
+    out = tmp_path / "out"
+    assert main(["grade", str(student), "--out", str(out), "-q", "--jobs", "1"]) == 0
+    first = (out / "gradebook.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["grade", str(student), "--out", str(out), "-q"]) == 0
+    assert "graded 0, reused 1, re-scored 0, kept 0 not in this run" in capsys.readouterr().out
+    assert (out / "gradebook.csv").read_bytes() == first
+
+
+def test_an_unusable_grade_store_is_a_usage_error(tmp_path, capsys):
+    student = tmp_path / "zoe"
+    student.mkdir()
+    shutil.copy(ROOT / "solutions/nn_from_scratch/foundations.py", student)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "grades.sqlite").write_text("not a database, not even SQLite")
+    assert main(["grade", str(student), "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert "grades.sqlite is not a grade store" in capsys.readouterr().err

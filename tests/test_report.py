@@ -77,15 +77,19 @@ def out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     with ReportWriter(out, CONFIG) as writer:
         for result in (MIXED, FULL, INVALID):
-            writer.add(result)
-            assert (out / result.student / "results.json").is_file()  # written at once, not on close
-            assert (out / result.student / "feedback.md").is_file()
+            FOLDERS[result.student] = writer.add(result)
+            assert (out / FOLDERS[result.student] / "results.json").is_file()  # written at once, not on close
+            assert (out / FOLDERS[result.student] / "feedback.md").is_file()
         assert not (out / "gradebook.csv").exists()
     return out
 
 
+#: student id -> the folder its reports went to (a safe name: "=SUM(A1:A9)" -> "=SUM(A1_A9)").
+FOLDERS: dict[str, str] = {}
+
+
 def results_json(out: Path, student: str) -> dict:
-    return json.loads((out / student / "results.json").read_text())
+    return json.loads((out / FOLDERS[student] / "results.json").read_text())
 
 
 # --- results.json ---------------------------------------------------------------------------------
@@ -200,9 +204,12 @@ def test_summary(out):
     summary = json.loads((out / "summary.json").read_text())
     assert summary == {
         "assignment": "demo",
+        "complete": True,
         "submissions": 3,
         "possible": 8.0,
         "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1},
+        "pending": 0,
+        "not_in_this_run": 0,
         "isolation_counts": {"sandbox": 1, "uid": 1, "process": 1, "none": 0},
         "total": {"mean": 4.0, "median": 4.0, "min": 0.0, "max": 8.0},
         "questions": {
@@ -238,17 +245,22 @@ def test_files_are_written_on_exit_after_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("student", ["", ".", "..", "a/b", "plots", "gradebook.csv", "summary.json", ".hidden"])
-def test_student_ids_that_cannot_be_folders_are_refused(tmp_path, student):
-    writer = ReportWriter(tmp_path, CONFIG)
-    with pytest.raises(ValueError, match="cannot be a folder name"):
-        writer.add(SubmissionResult(student, Status.GRADED, FULL.questions, Isolation.SANDBOX))
+def test_student_ids_that_cannot_be_folders_get_a_safe_one(tmp_path, student):
+    """Issue 10 §3: such an id used to be refused (and the refusal aborted the run); now its
+    reports go to a safe folder and the gradebook keeps the id (more in test_store.py)."""
+    with ReportWriter(tmp_path, CONFIG) as writer:
+        folder = writer.add(SubmissionResult(student, Status.GRADED, FULL.questions, Isolation.SANDBOX))
+    assert folder not in ("", ".", "..", "plots", "gradebook.csv", "summary.json") and "/" not in folder
+    assert not folder.startswith(".") and (tmp_path / folder / "feedback.md").is_file()
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        assert [row[0] for row in csv.reader(f)][1:] == [student]
 
 
 # --- feedback.md ----------------------------------------------------------------------------------
 
 
 def test_feedback_sections(out):
-    text = (out / "alice" / "feedback.md").read_text()
+    text = (out / FOLDERS["alice"] / "feedback.md").read_text()
     assert text == feedback_markdown(MIXED, CONFIG)
     lines = text.splitlines()
     assert lines[0] == "# Feedback for alice: 4 / 8 points"

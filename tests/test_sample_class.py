@@ -218,7 +218,7 @@ def test_the_cheat_changes_nothing(class_run: Run, class_before):
     reports = {p.relative_to(class_run.out).as_posix() for p in class_run.out.rglob("results.json")}
     assert reports == {f"{s}/results.json" for s in STUDENTS}
     assert not (class_run.out.parent / "results.json").exists()
-    assert sorted(p.name for p in class_run.out.iterdir()) == sorted([*STUDENTS, "gradebook.csv", "plots", "summary.json"])
+    assert sorted(p.name for p in class_run.out.iterdir()) == sorted([*STUDENTS, "gradebook.csv", "grades.sqlite", "plots", "summary.json"])
     assert snapshot(CLASS) == class_before, "grading changed data/submissions"
 
 
@@ -247,7 +247,8 @@ def test_command_line(class_run: Run, cli_process):
     assert proc.returncode == 0, stderr
     level, note = detect_isolation()
     assert f"isolation: {level.value}" in stdout
-    assert f"graded {len(STUDENTS)} submissions" in stdout
+    assert f"{len(STUDENTS)} submissions in" in stdout
+    assert f"graded {len(STUDENTS)}, reused 0, re-scored 0, kept 0 not in this run" in stdout
     assert "README.txt: skipped, not a submission" in stderr
     assert without_timing_columns((out / "gradebook.csv").read_text(encoding="utf-8")) == \
         without_timing_columns((class_run.out / "gradebook.csv").read_text(encoding="utf-8"))
