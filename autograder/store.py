@@ -781,15 +781,17 @@ def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str,
 
 
 def _present_modules(result: SubmissionResult) -> list[str]:
-    """The modules the submission had: those whose questions did not fail for a missing module."""
+    """The modules the submission had, as far as re-scoring needs them: none when it was invalid
+    (`score` says ``invalid`` only when no module was found), else those whose questions did not
+    fail for a missing module (or all of them)."""
+    if result.status is Status.INVALID:
+        return []
     from .score import _missing_module_case
 
-    present = set()
-    for q in result.questions:
-        module = q.id.split(".")[0]
-        if q.cases != (_missing_module_case(q.id, module),):
-            present.add(module)
-    return sorted(present)
+    modules = sorted({q.id.split(".")[0] for q in result.questions})
+    present = [m for m in modules if any(q.cases != (_missing_module_case(q.id, m),)
+                                         for q in result.questions if q.id.split(".")[0] == m)]
+    return present or modules
 
 
 def _row_json(result: SubmissionResult) -> str:
