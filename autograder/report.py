@@ -1,16 +1,18 @@
-"""Step 6, *report*: render `SubmissionResult`s; no grading decision is made here.
+"""Step 7, *report*: render `SubmissionResult`s; no grading decision is made here.
 
-`ReportWriter` writes, for each submission as soon as it is added:
+A grading run renders from the grade store (`store.py`): `write_submission` writes, for one
+submission, into its safe folder (`store.safe_folder`; the gradebook keeps the id itself):
 
-* ``OUT/<student>/results.json`` -- Gradescope's results schema, built with otter-grader's
+* ``OUT/<folder>/results.json`` -- Gradescope's results schema, built with otter-grader's
   ``GradingResults`` (one test file per question) and then completed with our own names,
-  statuses, messages and per-question visibility from grading.yml;
-* ``OUT/<student>/feedback.md`` -- what passed, what failed and why, the notes, and what the
-  student's code printed;
+  statuses, messages and per-question visibility from grading.yml, and the provenance;
+* ``OUT/<folder>/feedback.md`` -- what passed, what failed and why, the notes, what the
+  student's code printed, and when and with which versions it was graded;
 
-and on `ReportWriter.close` the class-level files: ``OUT/gradebook.csv`` (one row per
-submission), ``OUT/summary.json`` and two plots in ``OUT/plots/``. Only a small gradebook row per
-submission is kept in memory.
+and `write_class_files` the class-level files from the gradebook rows: ``OUT/gradebook.csv``
+(one row per submission), ``OUT/summary.json`` and two plots in ``OUT/plots/``. Every file is
+written atomically (a temporary file, then a rename). `ReportWriter` does the same for results
+held in memory.
 
 Student-controlled text (printed output, exception messages inside failure messages, file
 names inside notes) is sanitised: ANSI escapes and control characters are removed, it is quoted
