@@ -36,8 +36,9 @@ def _grade(args: argparse.Namespace) -> int:
     except (ConfigError, LocateError, SandboxError, StoreError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # before grading started: nothing was changed
-        print("\nautograder: stopped before grading started; nothing was changed", file=sys.stderr)
+    except KeyboardInterrupt:  # before any submission was graded: the store holds what it held
+        print("\nautograder: stopped before grading started; run the same command again to grade",
+              file=sys.stderr)
         return 130
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -25,7 +25,7 @@ A question's key (`question_keys`) hashes everything its grade depends on but it
 the source of the hidden test functions marked with the question plus the suite's shared code
 (module-level helpers, conftest.py, pytest.ini, train_behaviour.py); its grading.yml entry without
 ``points``, ``title`` and ``visibility`` (those only change how a grade is scored or shown) plus
-``limits`` and ``modules``; the reference module it is checked against; and the engine (the
+``limits`` and ``modules``; the reference module it is checked against (and the lesson's data tables); and the engine (the
 grading code, Python's and numpy's versions). Points, titles and visibility make the `score_key`.
 
 Read API for other steps (an HTML report, an LMS export): ``Store.open_readonly(out)`` then
@@ -245,6 +245,8 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
                                sort_keys=True)
     reference_files = {p.stem: p.read_text(encoding="utf-8") for p in solutions.glob("*.py")}
     common_reference = "\n".join(reference_files.get(n, "") for n in ("__init__", "data"))
+    data = solutions.parents[1] / "data"  # the lesson's data tables the hidden tests read
+    common_reference += "".join(p.name + "\0" + p.read_bytes().hex() for p in sorted(data.glob("*.csv")))
     out = {}
     for qid, q in config.questions.items():
         entry = q.model_dump(exclude={"points", "title", "visibility"})

@@ -52,7 +52,15 @@ def grade(repo: Path, folder: Path, out: Path, jobs: int, *extra: str) -> dict[s
     if proc.returncode not in (0, 1):
         raise SystemExit(f"bench: grade failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     m = COUNTS.search(proc.stdout)
-    return {"seconds": round(seconds, 2), "rc": proc.returncode,
+    errors = {}
+    if proc.returncode == 1:  # which rows say error, and what the grader said (for the TA)
+        import csv
+        with open(out / "gradebook.csv", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["status"] == "error":
+                    data = json.loads((out / row["student"] / "results.json").read_text())
+                    errors[row["student"]] = [d for t in data["tests"] for d in t["extra_data"]["grader_details"]][:2]
+    return {"seconds": round(seconds, 2), "rc": proc.returncode, "errors": errors,
             "counts": dict(zip(("graded", "reused", "rescored", "kept"), map(int, m.groups()))) if m else None}
 
 
@@ -94,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("autograder", "solutions"):
             shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(ROOT / "grading.yml", repo / "grading.yml")
+        (repo / "data").mkdir()
+        for csv_file in (ROOT / "data").glob("*.csv"):  # the lesson's data the hidden tests read
+            shutil.copy(csv_file, repo / "data" / csv_file.name)
         mix = bench_run.generate(work / "submissions", args.n, False, args.seed)
         folder = mix["all"]
         print(f"submissions: {args.n} ({', '.join(f'{v} {k}' for k, v in sorted(mix['kinds'].items()))})", flush=True)
