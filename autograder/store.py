@@ -246,7 +246,7 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
     reference_files = {p.stem: p.read_text(encoding="utf-8") for p in solutions.glob("*.py")}
     common_reference = "\n".join(reference_files.get(n, "") for n in ("__init__", "data"))
     data = solutions.parents[1] / "data"  # the lesson's data tables the hidden tests read
-    common_reference += "".join(p.name + "\0" + p.read_bytes().hex() for p in sorted(data.glob("*.csv")))
+    common_reference += _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in sorted(data.glob("*.csv"))))
     out = {}
     for qid, q in config.questions.items():
         entry = q.model_dump(exclude={"points", "title", "visibility"})
