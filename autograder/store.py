@@ -47,7 +47,7 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -165,13 +165,13 @@ def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, s
     for p in sorted(suites.glob("test_*.py")):
         text = p.read_text(encoding="utf-8")
         tree = ast.parse(text)
+        lines = text.splitlines(keepends=True)
         common, questions_here = [], set()
         for node in tree.body:
             qids = _marked_questions(node)
-            segment = ast.get_source_segment(text, node, padded=True) or ast.dump(node)
-            if hasattr(node, "decorator_list") and node.decorator_list:  # the decorators are part of a test
-                first = min(d.lineno for d in node.decorator_list)
-                segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+            # whole lines, comments inside included; a test's decorators are part of it
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            segment = "".join(lines[first - 1:node.end_lineno])
             if qids:
                 for q in qids:
                     own.setdefault(q, []).append(segment)
@@ -357,7 +357,9 @@ class Provenance:
     questions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-ready data (for results.json's ``extra_data.provenance``)."""
+        return {"graded_at": self.graded_at, "content": self.content,
+                "questions": {q: dict(p) for q, p in self.questions.items()}}
 
 
 @dataclass(frozen=True)
