@@ -645,10 +645,14 @@ class Store:
         finally:
             self._conn.row_factory = None
 
-    def result(self, student: str, config: GradingConfig) -> SubmissionResult | None:
+    def result(self, student: str, config: GradingConfig | None = None) -> SubmissionResult | None:
         """The student's `SubmissionResult`, scored now from the stored outcomes with `config`'s
-        points; None while a question of `config` has no stored outcome (the row is pending)."""
+        points (default: the repository's grading.yml); None while a question of `config` has no
+        stored outcome (the row is pending)."""
+        from .config import load_config
         from .score import score
+
+        config = config or load_config()
 
         sub = self._submission(student)
         if sub is None or sub["isolation"] is None:
@@ -664,9 +668,12 @@ class Store:
         return score(loaded, student, cases, config, isolation=Isolation(sub["isolation"]), output=json.loads(sub["output"]),
                      seconds=sub["seconds"] or 0.0)
 
-    def results(self, config: GradingConfig) -> list[SubmissionResult]:
+    def results(self, config: GradingConfig | None = None) -> list[SubmissionResult]:
         """Every stored submission that has a grade (done or kept from an earlier run), sorted by
         student id; pending ones are left out. Scored with `config` (see `result`)."""
+        from .config import load_config
+
+        config = config or load_config()
         out = []
         for (student,) in self._conn.execute("SELECT student FROM submissions ORDER BY student").fetchall():
             state = self._conn.execute("SELECT state FROM submissions WHERE student=?", (student,)).fetchone()[0]
