@@ -838,3 +838,27 @@ def test_the_jail_cannot_create_user_namespaces(tmp_path):
         slot.stage(tmp_path)
         slot.begin_question("ns", "mod", {}, time.monotonic() + 5)
         assert slot.call("new_user_namespace", [], {}, deadline=time.monotonic() + 5)["value"] != "created"
+
+
+# -- issue 10: nothing a submission starts outlives it ---------------------------------------------
+def _batch_with_victims(tmp_path: Path, attack: str, victims: int = 2) -> dict[str, dict[str, str]]:
+    """Grade `attack` (a corpus fixture, completed with the reference) first and `victims` copies
+    of the full solution after it, with ``jobs=1``: one slot, so a process the attack leaves behind
+    meets the victims. Returns the gradebook."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _complete(CORPUS / attack, subs / f"a_{attack}")
+    for i in range(victims):
+        _complete(None, subs / f"victim_{i}")
+    grade([subs], tmp_path / "out", jobs=1, isolation=_best_level(), progress=False, config=QUICK)
+    return _gradebook(tmp_path / "out")
+
+
+@pytest.mark.skipif(_best_level() is not Isolation.SANDBOX, reason="needs the bubblewrap sandbox")
+def test_a_submission_cannot_take_over_the_jails_init_and_kill_later_submissions(tmp_path):
+    """Issue 10, section 1: `ptrace_init` ptrace-attaches the jail's pid 1 and makes it execve a
+    killer of every later worker child. The victims graded after it in the same slot keep full marks."""
+    rows = _batch_with_victims(tmp_path, "ptrace_init")
+    for name in ("victim_0", "victim_1"):
+        assert (rows[name]["status"], rows[name]["total"]) == ("graded", rows[name]["possible"]), rows[name]
+    assert rows["a_ptrace_init"]["status"] == "graded"
