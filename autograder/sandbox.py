@@ -229,6 +229,58 @@ def _bwrap_works() -> bool:
         return False
 
 
+#: System calls a worker never needs and student code must not make (errno EPERM): reaching other
+#: processes (ptrace, process_vm_*, pidfd_getfd, kcmp, process_madvise), memory no limit counts
+#: (memfd_create and memfd_secret: files in RAM beside the address-space limit; SysV IPC and POSIX
+#: queues: objects that outlive their process), sockets (abstract unix sockets relay data between
+#: submissions; the jail has no network anyway), new namespaces, and kernel surfaces numpy never
+#: uses (bpf, perf_event_open, io_uring, userfaultfd, keyrings, mounts, modules).
+SECCOMP_DENY = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
+    "process_mrelease", "move_pages", "migrate_pages",
+    "memfd_create", "memfd_secret", "shmget", "msgget", "semget", "mq_open",
+    "socket", "unshare", "setns",
+    "bpf", "perf_event_open", "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+    "keyctl", "add_key", "request_key", "mount", "umount2", "pivot_root", "chroot", "fsopen", "fsmount",
+    "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "open_by_handle_at",
+    "name_to_handle_at", "fanotify_init", "init_module", "finit_module", "delete_module", "kexec_load",
+    "kexec_file_load", "acct", "swapon", "swapoff", "reboot", "quotactl", "lookup_dcookie", "uselib",
+)
+#: clone() flags that make a namespace (CLONE_NEWNS ... CLONE_NEWNET, CLONE_NEWTIME).
+CLONE_NEW = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x80)
+
+
+@functools.cache
+def seccomp_program() -> bytes | None:
+    """The worker's seccomp filter as a classic BPF program (``struct sock_filter`` array, 8 bytes
+    an instruction), built with libseccomp (through ``pyseccomp``) for this machine's architecture;
+    None where libseccomp or pyseccomp is missing.
+
+    Every call in `SECCOMP_DENY` fails with EPERM, as does a ``clone`` with any `CLONE_NEW` flag;
+    ``clone3`` (whose flags a filter cannot read) fails with ENOSYS, so libc falls back to
+    ``clone``. Everything else is allowed. Calls of another architecture kill the process
+    (libseccomp's default). The worker installs it in the zygote (`worker.install_seccomp`)
+    before any student code runs, so every process a submission starts inherits it for good.
+    """
+    try:
+        import pyseccomp as sc
+        flt = sc.SyscallFilter(sc.ALLOW)
+        for name in SECCOMP_DENY:
+            try:
+                flt.add_rule(sc.ERRNO(errno.EPERM), name)
+            except (OSError, ValueError, RuntimeError):  # a call this kernel/libseccomp does not know
+                continue
+        for flag in CLONE_NEW:
+            flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+        with tempfile.TemporaryFile() as fh:
+            flt.export_bpf(fh)
+            fh.seek(0)
+            return fh.read()
+    except Exception:  # noqa: BLE001 - no libseccomp.so.2 (macOS), or a binding that cannot load it
+        return None
+
+
 def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str]:
     """Choose the strongest isolation this machine allows, or check a requested one.
 
@@ -495,6 +547,8 @@ class Slot:
         self._injected: frozenset[str] = frozenset()  # the reference functions put in it
         self.restarts = 0
         self.output_lost = 0
+        #: install `seccomp_program` in the worker (where libseccomp is there; see `layers`)
+        self.seccomp = True
 
     # -- the zygote ---------------------------------------------------------------------------
     def _command(self, ctl_fd: int) -> list[str]:
@@ -502,7 +556,11 @@ class Slot:
         if self.level is Isolation.SANDBOX:
             args = ["--ctl-fd", str(ctl_fd), "--submission", "/submission", "--scratch", "/tmp",
                     "--kill-all", "--site", "/runtime/site"]
-            cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            # --as-pid-1: the zygote itself is the jail's pid 1 (not bubblewrap's init, which ran as the
+            # slot uid, dumpable, survived every question and could be ptraced and made to exec a
+            # program by a submission); it is not dumpable, kill(-1) from it reaches every other
+            # process of the jail, and when it dies the kernel kills the whole jail
+            cmd = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
                    "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
             if _bwrap_has("--disable-userns"):  # bubblewrap >= 0.8: no namespaces of the student's own
                 cmd[2:2] = ["--unshare-user", "--disable-userns"]
@@ -532,6 +590,13 @@ class Slot:
         """Start the zygote and wait for it to say it is ready (numpy loaded)."""
         ours, theirs = socket.socketpair()
         out_r, out_w = os.pipe()
+        passed = [theirs.fileno()]
+        program = seccomp_program() if self.seccomp else None
+        if program is not None:  # the filter goes to the worker through a pipe (far below its 64 KiB)
+            filter_r, filter_w = os.pipe()
+            os.write(filter_w, program)
+            os.close(filter_w)
+            passed.append(filter_r)
         kwargs: dict[str, Any] = {}
         if self._uid_lock:
             kwargs = {"user": self.uid, "group": self.uid, "extra_groups": []}
@@ -540,8 +605,11 @@ class Slot:
             env["HOME"] = str(self.scratch_dir)
         try:
             with _oom_victims(self._uid_lock is not None):
+                command = self._command(theirs.fileno())
+                if program is not None:
+                    command += ["--seccomp-fd", str(filter_r)]
                 self._proc = subprocess.Popen(
-                    self._command(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    command, pass_fds=passed, stdin=subprocess.DEVNULL,
                     stdout=out_w, stderr=out_w, env=env, cwd=str(self.scratch_dir),
                     start_new_session=True, **kwargs)
         except OSError as exc:
@@ -549,6 +617,8 @@ class Slot:
         finally:
             theirs.close()
             os.close(out_w)
+            if program is not None:
+                os.close(filter_r)
         self._ctl = ours
         self._tap = _OutputTap(out_r, int(self.limits["output_kb"]) << 10)
         self._tap.start()
@@ -848,11 +918,15 @@ def _failure(head: dict) -> CallFailed:
     Everything in the worker's process is the student's to change, so no kind it reports can make
     a grader error: a header claiming ``grader`` (or anything unknown) is an ``exception``.
     """
-    kind = str(head.get("kind", "exception"))
+    def text(key: str, default: str = "") -> str:  # a str, or the default: str() of a list nested
+        value = head.get(key, default)             # 900 deep would raise RecursionError
+        return value if type(value) is str else default
+
+    kind = text("kind", "exception")
     if kind not in {"not_implemented", "exit", "interrupt", "exception", "missing_function", "unencodable"}:
         kind = "exception"
-    return CallFailed(kind, str(head.get("message", ""))[:2000], type=str(head.get("type", ""))[:100],
-                      where=str(head.get("where", ""))[:300], phase=str(head.get("phase", "call"))[:10])
+    return CallFailed(kind, text("message")[:2000], type=text("type")[:100], where=text("where")[:300],
+                      phase=text("phase", "call")[:10])
 
 
 class InProcessSlot:

@@ -441,11 +441,43 @@ def _set_not_dumpable() -> None:
         pass
 
 
+def install_seccomp(fd: int) -> None:
+    """Install the seccomp filter the grader sends through `fd` (a pipe holding a classic BPF
+    program, ``struct sock_filter`` records of 8 bytes; see `sandbox.seccomp_program`) on this
+    process, for good: every process it forks inherits it, and no process can remove it.
+
+    Raises:
+        OSError: the kernel refused the program (the grader then gets no "ready" and stops).
+    """
+    import ctypes
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    program = b"".join(chunks)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_char_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    if libc.prctl(38, 1, None, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+        err = ctypes.get_errno()  # PR_SET_NO_NEW_PRIVS = 38; PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2
+        raise OSError(err, f"seccomp: {os.strerror(err)}")
+
+
 def zygote(ctl: socket.socket, opts) -> None:
     """Serve the grader: open / close / exit, forking a fresh child at each open."""
     _set_not_dumpable()
     if opts.kill_all:  # left by the questions of a zygote that was killed (uid level: per machine)
         clear_kernel_state()
+    if opts.seccomp_fd is not None:  # before any student code: every child inherits the filter
+        install_seccomp(opts.seccomp_fd)
     child = 0
     protocol.send(ctl, protocol.encode({"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
                                         "numpy": np.__version__}))
@@ -503,6 +535,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--site", help="folder holding numpy (already put on sys.path)")
     parser.add_argument("--kill-all", action="store_true",
                         help="this uid is ours alone: kill(-1) after each child")
+    parser.add_argument("--seccomp-fd", type=int, help="a pipe holding the seccomp filter to install")
     opts = parser.parse_args(argv)
     sys.dont_write_bytecode = True
     ctl = socket.socket(fileno=opts.ctl_fd)
