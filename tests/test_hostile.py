@@ -418,6 +418,10 @@ def test_the_attack_is_contained(batch, name):
     reference = batch.alone["control_full_solution"][0]
     scores = {q: float(row[q]) for q in QUESTIONS}
     wanted = {q: 0.0 if q in spec["attacks"] else float(reference[q]) for q in QUESTIONS}
+    if spec.get("partial"):  # the attacked questions lose some points, not all
+        for q in spec["attacks"]:
+            assert 0.0 <= scores[q] < float(reference[q]), (q, scores[q])
+            wanted[q] = scores[q]
     assert scores == wanted
     assert row["status"] in ("graded", "timeout"), row["status"]
 
