@@ -320,6 +320,7 @@ def _sweep_stale_slots(uid: int, keep: Path) -> None:
         try:
             if base != keep and not base.is_symlink() and base.stat().st_uid == 0 \
                     and os.lstat(base / "submission").st_gid == uid:
+                _unmount(base / "scratch")
                 _remove(base)
         except OSError:
             continue
@@ -348,6 +349,189 @@ def _uids_in_use() -> set[int]:
             except (OSError, ValueError, IndexError):
                 continue
     return used
+
+
+# -- cgroups: memory, processes and CPU per slot ------------------------------------------------
+CGROUP_CONTROLLERS = ("memory", "pids", "cpu")
+#: inodes of a slot's scratch tmpfs: 300,000 empty files would otherwise cost ~300 MiB of kernel memory
+SCRATCH_INODES = 4096
+#: the zygote (numpy loaded, ~40 MB) and bubblewrap, on top of what one student process may use
+SLOT_OVERHEAD_MB = 96
+
+
+def _cgroup_mounts() -> tuple[Path | None, dict[str, Path]]:
+    """(the cgroup v2 mount, {v1 controller: its mount}) from /proc/self/mountinfo."""
+    v2, v1 = None, {}
+    try:
+        with open("/proc/self/mountinfo") as fh:
+            for line in fh:
+                left, _, right = line.partition(" - ")
+                fstype, _, options = (right.split() + ["", "", ""])[:3]
+                mount = Path(left.split()[4])
+                if fstype == "cgroup2" and v2 is None:
+                    v2 = mount
+                elif fstype == "cgroup":
+                    for opt in options.split(","):
+                        if opt in ("memory", "pids", "cpu", "cpuacct"):
+                            v1.setdefault(opt, mount)
+    except OSError:
+        pass
+    return v2, v1
+
+
+def _own_cgroup(version: int, controller: str = "") -> str:
+    """This process's cgroup path in the v2 hierarchy or in `controller`'s v1 one ("/" if unknown)."""
+    try:
+        with open("/proc/self/cgroup") as fh:
+            for line in fh:
+                num, ctrls, path = line.rstrip("\n").split(":", 2)
+                if (version == 2 and num == "0") or (version == 1 and controller in ctrls.split(",")):
+                    return path
+    except OSError:
+        pass
+    return "/"
+
+
+def cgroup_support() -> tuple[int, str]:
+    """Which cgroup version gives a slot its memory, pids and cpu controllers here (root only).
+
+    Returns:
+        (2, "") for cgroup v2 with the three controllers available to this process's cgroup;
+        (1, "") for writable v1 hierarchies of memory, pids, cpu and cpuacct (as on this machine,
+        beside an empty unified mount); (0, why) when neither is usable.
+    """
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return 0, "not running as root"
+    v2, v1 = _cgroup_mounts()
+    if v2 is not None:
+        own = v2 / _own_cgroup(2).lstrip("/")
+        try:
+            available = set((own / "cgroup.controllers").read_text().split())
+        except OSError:
+            available = set()
+        if set(CGROUP_CONTROLLERS) <= available and os.access(own, os.W_OK):
+            return 2, ""
+    need = ("memory", "pids", "cpu", "cpuacct")
+    missing = [c for c in need if c not in v1 or not os.access(v1[c] / _own_cgroup(1, c).lstrip("/"), os.W_OK)]
+    if not missing:
+        return 1, ""
+    return 0, f"no writable cgroup v2 with {'/'.join(CGROUP_CONTROLLERS)}, and no writable v1 " \
+              f"{', '.join(missing)}"
+
+
+class SlotCgroup:
+    """One cgroup per slot (v2, or one per v1 hierarchy) holding every process of its sandbox.
+
+    Caps what the slot's processes use together: memory (``memory.max`` / ``memory.limit_in_bytes``,
+    shared memory, tmpfs pages and kernel memory included; no swap), processes (``pids.max``) and
+    CPU (``cpu.max`` / ``cpu.cfs_quota_us``: one core at most). Reads the CPU time they used
+    (``cpu.stat`` / ``cpuacct.usage``) and, with v2, how long they waited for a CPU (``cpu.pressure``).
+
+    Args:
+        name: the cgroup's name (one per slot uid), created under this process's own cgroup.
+        memory_mb, processes: the caps.
+
+    Raises:
+        OSError: a cgroup could not be created or configured.
+    """
+
+    def __init__(self, name: str, memory_mb: int, processes: int) -> None:
+        self.version, _ = cgroup_support()
+        v2, v1 = _cgroup_mounts()
+        memory = str(memory_mb << 20)
+        self.dirs: list[Path] = []
+        if self.version == 2:
+            parent = v2 / _own_cgroup(2).lstrip("/")
+            # a v2 cgroup with processes cannot enable controllers for its children: ours lives in a
+            # leaf of its own parent... so the slot goes beside this process, under its parent
+            parent = parent.parent if (parent / "cgroup.procs").read_text().strip() else parent
+            try:
+                (parent / "cgroup.subtree_control").write_text("+memory +pids +cpu")
+            except OSError:
+                pass
+            d = parent / name
+            d.mkdir(exist_ok=True)
+            self.dirs = [d]
+            self._write(d, "memory.max", memory)
+            self._write(d, "memory.swap.max", "0", optional=True)
+            self._write(d, "pids.max", str(processes))
+            self._write(d, "cpu.max", "100000 100000")
+            self._usage = (d / "cpu.stat", "usage_usec", 1e-6)
+        elif self.version == 1:
+            for controller in ("memory", "pids", "cpu", "cpuacct"):
+                d = v1[controller] / _own_cgroup(1, controller).lstrip("/") / name
+                d.mkdir(exist_ok=True)
+                if d not in self.dirs:
+                    self.dirs.append(d)
+            mem, pids, cpu, acct = (v1[c] / _own_cgroup(1, c).lstrip("/") / name
+                                    for c in ("memory", "pids", "cpu", "cpuacct"))
+            self._write(mem, "memory.limit_in_bytes", memory)
+            self._write(mem, "memory.memsw.limit_in_bytes", memory, optional=True)
+            self._write(pids, "pids.max", str(processes))
+            self._write(cpu, "cpu.cfs_period_us", "100000")
+            self._write(cpu, "cpu.cfs_quota_us", "100000")
+            self._usage = (acct / "cpuacct.usage", "", 1e-9)
+        else:
+            raise OSError(errno.ENOTSUP, "no usable cgroups")
+
+    @staticmethod
+    def _write(folder: Path, name: str, value: str, optional: bool = False) -> None:
+        try:
+            (folder / name).write_text(value)
+        except OSError:
+            if not optional:
+                raise
+
+    def add(self, pid: int) -> None:
+        """Move process `pid` (and, in v1, only it: its later children follow) into the slot's cgroups."""
+        for d in self.dirs:
+            try:
+                (d / "cgroup.procs").write_text(str(pid))
+            except ProcessLookupError:
+                return
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the slot's processes used so far, in seconds."""
+        path, key, scale = self._usage
+        try:
+            text = path.read_text()
+        except OSError:
+            return 0.0
+        if not key:
+            return int(text) * scale
+        for line in text.splitlines():
+            if line.startswith(key + " "):
+                return int(line.split()[1]) * scale
+        return 0.0
+
+    def stall_seconds(self) -> float | None:
+        """How long (total, seconds) some process of the slot (v2) or of the machine (v1, from
+        /proc/pressure/cpu) was ready to run but waited for a CPU; None without PSI."""
+        paths = [self.dirs[0] / "cpu.pressure"] if self.version == 2 else []
+        for path in paths + [Path("/proc/pressure/cpu")]:
+            try:
+                first = path.read_text().splitlines()[0]
+                return int(first.rsplit("total=", 1)[1]) * 1e-6
+            except (OSError, IndexError, ValueError):
+                continue
+        return None
+
+    def remove(self) -> None:
+        """Kill what is left in the cgroups and remove them."""
+        for d in self.dirs:
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (d / "cgroup.procs").read_text().split()]
+                except OSError:
+                    pids = []
+                for pid in pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                try:
+                    d.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.01)
 
 
 class _UidLock:
@@ -448,6 +632,41 @@ def _remove(folder: Path) -> None:
         pass
 
 
+def _mount_scratch(folder: Path, uid: int, size_mb: int) -> bool:
+    """Mount a tmpfs capped at `size_mb` MiB and `SCRATCH_INODES` inodes, owned by `uid`, on
+    `folder` (root only). False if it cannot be mounted (the jail then makes its own /tmp, capped
+    in size only; at the uid level the scratch folder stays on the host's /tmp)."""
+    options = f"size={size_mb}m,nr_inodes={SCRATCH_INODES},mode=0700,uid={uid},gid={uid},nosuid,nodev"
+    try:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "nn-autograder-scratch", str(folder)],
+                           capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
+
+
+def _unmount(folder: Path) -> None:
+    """Detach a scratch tmpfs (lazily: a process of the slot may still hold a file open)."""
+    if os.path.ismount(folder):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=10)
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (from /proc/PID/task/TID/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return out
+
+
 class _OutputTap(threading.Thread):
     """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes.
 
@@ -538,6 +757,16 @@ class Slot:
             os.chmod(self.submission_dir, 0o750)
             os.chown(self.scratch_dir, self.uid, self.uid)
             os.chmod(self.scratch_dir, 0o700)
+        self._scratch_mounted = self._uid_lock is not None and _mount_scratch(
+            self.scratch_dir, self.uid, int(self.limits["scratch_mb"]))
+        self._cg: SlotCgroup | None = None
+        if self._uid_lock is not None and cgroup_support()[0]:
+            try:
+                self._cg = SlotCgroup(f"nn-autograder-slot-{self.uid}",
+                                      int(self.limits["memory_mb"]) + int(self.limits["scratch_mb"])
+                                      + SLOT_OVERHEAD_MB, int(self.limits["processes"]) + 8)
+            except OSError:
+                self._cg = None
         self._proc: subprocess.Popen | None = None
         self._ctl: socket.socket | None = None
         self._tap: _OutputTap | None = None
@@ -570,9 +799,12 @@ class Slot:
                     cmd += ["--symlink", os.readlink(top), str(top)]
                 elif top.is_dir():
                     cmd += ["--ro-bind", str(top), str(top)]
-            cmd += ["--ro-bind", str(rt.root), "/runtime", "--ro-bind", str(self.submission_dir),
-                    "/submission", "--size", str(int(self.limits["scratch_mb"]) << 20), "--tmpfs",
-                    "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
+            cmd += ["--ro-bind", str(rt.root), "/runtime", "--ro-bind", str(self.submission_dir), "/submission"]
+            if self._scratch_mounted:  # our tmpfs, capped in size and inodes (bwrap's --tmpfs caps size only)
+                cmd += ["--bind", str(self.scratch_dir), "/tmp"]
+            else:
+                cmd += ["--size", str(int(self.limits["scratch_mb"]) << 20), "--tmpfs", "/tmp"]
+            cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
             for key, value in JAIL_ENV.items():
                 cmd += ["--setenv", key, value]
             # bubblewrap's own root and /dev are tmpfs without a size cap (half the RAM), writable by
@@ -631,6 +863,9 @@ class Slot:
         if header.get("op") != "ready":
             self.stop()
             raise SandboxError(f"unexpected first message from the worker: {header}")
+        if self._cg is not None:  # before any child is forked: every one is born in the cgroup
+            for pid in _process_tree(self._proc.pid):
+                self._cg.add(pid)
 
     def stop(self) -> None:
         """Kill the zygote, everything it started, and every process of the slot's uid."""
@@ -663,6 +898,10 @@ class Slot:
     def close(self) -> None:
         """Stop the slot for good and remove its folders."""
         self.stop()
+        if self._cg is not None:
+            self._cg.remove()
+        if self._scratch_mounted:
+            _unmount(self.scratch_dir)
         if self._uid_lock:
             self._uid_lock.release()
         _remove(self.base)
@@ -870,6 +1109,34 @@ class Slot:
             self.output_lost += dropped
         self._pending_output = ""
         return text, self.output_lost
+
+    def layers(self) -> dict[str, str]:
+        """Each isolation layer as ``present`` (with what it is) or ``missing: why``, checked from
+        inside a worker child (`probe`): ``jail`` (bubblewrap), ``seccomp`` (the filter), ``cgroups``
+        (memory, pids and CPU per slot), ``scratch`` (the scratch tmpfs's inode cap)."""
+        info = self.probe()
+        out = {}
+        out["jail"] = ("present: bubblewrap (new user/pid/net/ipc/uts namespaces; the zygote is pid 1)"
+                       if self.level is Isolation.SANDBOX and info.get("pid") == 2 and info.get("ppid") == 1
+                       else f"missing: isolation '{self.level.value}'")
+        if info.get("seccomp") == "2":
+            out["seccomp"] = f"present: {len(SECCOMP_DENY)} system calls and namespace clones refused"
+        else:
+            out["seccomp"] = "missing: " + ("libseccomp or pyseccomp not found" if seccomp_program() is None
+                                            else f"the worker reports seccomp mode {info.get('seccomp')!r}")
+        if self._cg is not None and any(f"nn-autograder-slot-{self.uid}" in line for line in info.get("cgroups", [])):
+            out["cgroups"] = (f"present: v{self._cg.version}, memory {int(self.limits['memory_mb']) + int(self.limits['scratch_mb']) + SLOT_OVERHEAD_MB} MiB, "
+                              f"{int(self.limits['processes']) + 8} processes, 1 CPU per slot")
+        else:
+            support, why = cgroup_support()
+            out["cgroups"] = "missing: " + (why or "the slot's cgroup could not be created") + \
+                "; memory and processes are capped per process (RLIMIT_AS, RLIMIT_NPROC), and memfd_create " \
+                "is refused by seccomp"
+        out["scratch"] = (f"present: tmpfs of {self.limits['scratch_mb']} MiB and {SCRATCH_INODES} inodes"
+                          if self._scratch_mounted else
+                          "missing: no inode cap" + ("" if self.level is Isolation.SANDBOX else
+                                                     " and no size cap (a folder of the host's /tmp)"))
+        return out
 
     def probe(self) -> dict:
         """Self-check: what a worker child sees (uid, limits, visible pids, environment)."""

@@ -220,7 +220,25 @@ def probe() -> dict:
     names = {n: getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE",
                                                "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")}
     pids = [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
-    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+    status = {}
+    try:
+        with open("/proc/self/status") as fh:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in fh if ":\t" in line)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/cgroup") as fh:
+            cgroups = [line.strip() for line in fh]
+    except OSError:
+        cgroups = []
+    try:
+        scratch = os.statvfs(".")
+        inodes = scratch.f_files
+    except OSError:
+        inodes = 0
+    return {"seccomp": status.get("Seccomp", "").strip(), "no_new_privs": status.get("NoNewPrivs", "").strip(),
+            "cgroups": cgroups, "scratch_inodes": inodes, "pid": os.getpid(), "ppid": os.getppid(),
+            "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
             "rlimits": {n: list(resource.getrlimit(v)) for n, v in names.items()},
             "visible_pids": len(pids), "environ": sorted(os.environ),
             "python": sys.version.split()[0], "numpy": np.__version__}
