@@ -776,6 +776,8 @@ class Slot:
         self._injected: frozenset[str] = frozenset()  # the reference functions put in it
         self.restarts = 0
         self.output_lost = 0
+        #: seconds added to deadlines for the time others kept the slot from running (`_wait_fairly`)
+        self.deadline_extended = 0.0
         #: install `seccomp_program` in the worker (where libseccomp is there; see `layers`)
         self.seccomp = True
 
@@ -1030,9 +1032,47 @@ class Slot:
         except OSError:
             return False
 
+    def _wait_fairly(self, deadline: float) -> float:
+        """Wait until the open child has something to say; return the deadline, extended by the
+        time the slot was kept from running by others (so another slot's or program's CPU use never
+        costs this student a timeout).
+
+        At the wall deadline, the child is charged only for what it could use: if the slot's CPU
+        time during the wait is less than the wall time, and CPU pressure (PSI: the slot's own with
+        cgroup v2, the machine's with v1) shows that runnable work waited for a CPU meanwhile, the
+        deadline moves by the smaller of the two, up to the wait's own length once more (at most
+        twice the wall time in all). A child that sleeps on an idle machine, or that used the CPU
+        it was given, times out at the wall deadline as before. Without cgroups: wall clock only.
+        """
+        if self._cg is None:
+            return deadline
+        started, budget = time.monotonic(), max(deadline - time.monotonic(), 0.0)
+        cpu0, stall0 = self._cg.cpu_seconds(), self._cg.stall_seconds()
+        credit_left = budget
+        while True:
+            left = deadline - time.monotonic()
+            if left > 0 and select.select([self._child], [], [], left)[0]:
+                return deadline
+            if left > 0:
+                continue
+            if stall0 is None or credit_left <= 0:
+                return deadline
+            wall = time.monotonic() - started
+            cpu = self._cg.cpu_seconds() - cpu0
+            stall = (self._cg.stall_seconds() or 0.0) - stall0
+            credit = min(wall - cpu, stall, credit_left)
+            if credit < 0.05:
+                return deadline
+            self.deadline_extended += credit
+            credit_left -= credit
+            cpu0, stall0 = cpu0 + cpu, stall0 + stall  # charge each stretch once
+            started = time.monotonic()
+            deadline = started + credit
+
     def _receive(self, deadline: float, during: str) -> tuple[dict, Any]:
         assert self._child is not None
         try:
+            deadline = self._wait_fairly(deadline)
             return protocol.recv(self._child, deadline=deadline,
                                  limit=int(self.limits.get("max_frame_mb", 64)) << 20)
         except TimeoutError:
