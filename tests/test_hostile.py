@@ -866,3 +866,41 @@ def test_a_submission_cannot_take_over_the_jails_init_and_kill_later_submissions
     for name in ("victim_0", "victim_1"):
         assert (rows[name]["status"], rows[name]["total"]) == ("graded", rows[name]["possible"]), rows[name]
     assert rows["a_ptrace_init"]["status"] == "graded"
+
+
+def test_a_hard_link_to_a_file_the_student_cannot_read_is_refused(tmp_path):
+    """Issue 10, section 5: the loader copied hard links, so a submission folder holding a hard link
+    to a file only root (the grader) may read handed its content to the student's code."""
+    from autograder.load import load
+    from autograder.results import SubmissionSource
+    secret = tmp_path / "secret.py"
+    secret.write_text("ANSWER = 'hidden expected values'\n")
+    os.chmod(secret, 0o600)
+    sub = tmp_path / "mallory"
+    sub.mkdir()
+    os.link(secret, sub / "foundations.py")
+    loaded = load(SubmissionSource("mallory", sub), tmp_path / "loaded", QUICK.modules)
+    assert "foundations" not in loaded.modules
+    assert any("foundations.py is a hard link" in note for note in loaded.notes), loaded.notes
+    assert not (loaded.directory / "foundations.py").exists()
+
+
+CMDLINE = textwrap.dedent('''
+    def init_cmdline():
+        with open("/proc/1/cmdline", "rb") as fh:
+            return fh.read().decode(errors="replace")
+''')
+
+
+@pytest.mark.skipif(_best_level() is not Isolation.SANDBOX, reason="needs the bubblewrap sandbox")
+def test_the_jail_shows_no_host_path(tmp_path):
+    """Issue 10, section 5: bubblewrap's init, the jail's pid 1, showed in /proc/1/cmdline the host
+    paths of the slot folder and the runtime it binds."""
+    (tmp_path / "mod.py").write_text(CMDLINE)
+    with Slot(Isolation.SANDBOX, LIMITS) as slot:
+        slot.stage(tmp_path)
+        slot.begin_question("q", "mod", {}, time.monotonic() + 5)
+        shown = slot.call("init_cmdline", [], {}, deadline=time.monotonic() + 5)["value"]
+        assert "worker.py" in shown
+        for host in (str(slot.base), str(sandbox.RUNTIME_ROOT), tempfile.gettempdir() + "/"):
+            assert host not in shown, shown
