@@ -312,7 +312,31 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
         if header.get("op") == "inject":  # the next question needs more reference functions
             protocol.send(sock, extend(module, header, payload or {}))
             continue
+        if header.get("shared"):
+            try:
+                payload = map_shared(sock, header["shared"], payload or {})
+            except (OSError, ValueError, TypeError, IndexError):
+                return
         protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
+
+
+def map_shared(sock: socket.socket, positions: list, payload: dict) -> dict:
+    """Receive the memory files the grader sent after a call frame (one per position in
+    `positions`, see `sandbox._shared_arrays`) and make each of those arguments an array on its
+    file's memory, shared with the grader, which reads it after the call.
+
+    Returns:
+        the payload with those arguments replaced.
+    """
+    _, fds, _, _ = socket.recv_fds(sock, 1, len(positions))
+    import mmap
+    args = list(payload.get("args", []))
+    for i, fd in zip(positions, fds):
+        like = np.asarray(args[i])
+        memory = mmap.mmap(fd, like.nbytes, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        os.close(fd)
+        args[i] = np.frombuffer(memory, dtype=like.dtype).reshape(like.shape)
+    return {**payload, "args": args}
 
 
 def extend(module, header: dict, payload: dict) -> bytes:
