@@ -306,7 +306,16 @@ def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str
     if requested is not None and order.index(requested) > order.index(level):
         raise SandboxError(f"isolation '{requested.value}' is not available: {reason}")
     if requested is not None and requested is not level:
-        return requested, f"isolation '{requested.value}' requested"
+        reason = f"isolation '{requested.value}' requested"
+        level = requested
+    if level in (Isolation.UID, Isolation.SANDBOX):  # the layers under the jail (see Slot.layers)
+        missing = []
+        if seccomp_program() is None:
+            missing.append("no seccomp filter (libseccomp or pyseccomp missing)")
+        if not cgroup_support()[0]:
+            missing.append("no cgroups: memory and processes capped per process, not per slot; "
+                           "deadlines by wall clock")
+        reason = "; ".join(filter(None, [reason, *missing]))
     return level, reason
 
 

@@ -437,3 +437,14 @@ def test_busy_processes_of_one_slot_cost_another_slots_student_no_timeout(tmp_pa
         call(victim, "work", rounds, module="busy", timeout=3.0)  # raises CallFailed("timeout") if starved
         print(f"alone {alone:.2f} s for {cpu:.2f} s CPU; beside the hog {time.monotonic() - started:.2f} s "
               f"(deadline extended by {victim.deadline_extended:.2f} s)")
+
+
+@pytest.mark.skipif(bool(_available(Isolation.UID)), reason="needs root")
+def test_doctor_reports_each_layer(capsys):
+    from autograder.cli import main
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in out.splitlines()[:5]}
+    assert set(lines) == {"isolation", "jail", "seccomp", "cgroups", "scratch"}
+    for layer in ("seccomp", "cgroups", "scratch"):
+        assert lines[layer].split(":")[0] in ("present", "missing"), lines[layer]
