@@ -73,10 +73,13 @@ def _doctor(args: argparse.Namespace) -> int:
         return 0
     try:
         with Slot(level, load_config(args.config).limits.model_dump()) as slot:
+            layers = slot.layers()  # each layer seen from inside a worker child
             info = slot.probe()
     except SandboxError as exc:
         print(f"self-check failed: {exc}", file=sys.stderr)
         return 1
+    for name, state in layers.items():
+        print(f"{name + ':':9}{state}")
     print(json.dumps(info, indent=2))
     return 0
 

@@ -165,6 +165,8 @@ def _read_regular(path: Path, limit: int) -> bytes:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise _Refused(f"{path.name} is not a regular file: nothing was graded")
+        if info.st_nlink > 1:  # a hard link can name a file its student could not read (issue 10)
+            raise _Refused(f"{path.name} is a hard link to another file, not a file of its own: nothing was graded")
         if info.st_size > limit:
             raise _Refused(f"{path.name} is {_mib(info.st_size)} (at most {_mib(limit)}): nothing was graded")
         data = f.read(limit + 1)

@@ -198,6 +198,18 @@ def decode(frame: bytes | memoryview) -> tuple[dict[str, Any], Any]:
 
 
 def _parse(jlen: int, view: memoryview) -> tuple[dict[str, Any], Any]:
+    """Decode a frame's body. Whatever the bytes, the only exception is ProtocolError: a frame is
+    written by student code, so nothing in it may raise anything a caller takes for a grader error
+    (JSON nested deeper than Python's recursion limit raised RecursionError before, issue 10)."""
+    try:
+        return _parse_frame(jlen, view)
+    except ProtocolError:
+        raise
+    except (ValueError, TypeError, RecursionError, OverflowError, UnicodeError, IndexError) as exc:
+        raise ProtocolError(f"unreadable frame ({type(exc).__name__})") from None
+
+
+def _parse_frame(jlen: int, view: memoryview) -> tuple[dict[str, Any], Any]:
     if jlen > len(view):
         raise ProtocolError("truncated frame")
     try:

@@ -229,6 +229,58 @@ def _bwrap_works() -> bool:
         return False
 
 
+#: System calls a worker never needs and student code must not make (errno EPERM): reaching other
+#: processes (ptrace, process_vm_*, pidfd_getfd, kcmp, process_madvise), memory no limit counts
+#: (memfd_create and memfd_secret: files in RAM beside the address-space limit; SysV IPC and POSIX
+#: queues: objects that outlive their process), sockets (abstract unix sockets relay data between
+#: submissions; the jail has no network anyway), new namespaces, and kernel surfaces numpy never
+#: uses (bpf, perf_event_open, io_uring, userfaultfd, keyrings, mounts, modules).
+SECCOMP_DENY = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
+    "process_mrelease", "move_pages", "migrate_pages",
+    "memfd_create", "memfd_secret", "shmget", "msgget", "semget", "mq_open",
+    "socket", "unshare", "setns",
+    "bpf", "perf_event_open", "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+    "keyctl", "add_key", "request_key", "mount", "umount2", "pivot_root", "chroot", "fsopen", "fsmount",
+    "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "open_by_handle_at",
+    "name_to_handle_at", "fanotify_init", "init_module", "finit_module", "delete_module", "kexec_load",
+    "kexec_file_load", "acct", "swapon", "swapoff", "reboot", "quotactl", "lookup_dcookie", "uselib",
+)
+#: clone() flags that make a namespace (CLONE_NEWNS ... CLONE_NEWNET, CLONE_NEWTIME).
+CLONE_NEW = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x80)
+
+
+@functools.cache
+def seccomp_program() -> bytes | None:
+    """The worker's seccomp filter as a classic BPF program (``struct sock_filter`` array, 8 bytes
+    an instruction), built with libseccomp (through ``pyseccomp``) for this machine's architecture;
+    None where libseccomp or pyseccomp is missing.
+
+    Every call in `SECCOMP_DENY` fails with EPERM, as does a ``clone`` with any `CLONE_NEW` flag;
+    ``clone3`` (whose flags a filter cannot read) fails with ENOSYS, so libc falls back to
+    ``clone``. Everything else is allowed. Calls of another architecture kill the process
+    (libseccomp's default). The worker installs it in the zygote (`worker.install_seccomp`)
+    before any student code runs, so every process a submission starts inherits it for good.
+    """
+    try:
+        import pyseccomp as sc
+        flt = sc.SyscallFilter(sc.ALLOW)
+        for name in SECCOMP_DENY:
+            try:
+                flt.add_rule(sc.ERRNO(errno.EPERM), name)
+            except (OSError, ValueError, RuntimeError):  # a call this kernel/libseccomp does not know
+                continue
+        for flag in CLONE_NEW:
+            flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+        with tempfile.TemporaryFile() as fh:
+            flt.export_bpf(fh)
+            fh.seek(0)
+            return fh.read()
+    except Exception:  # noqa: BLE001 - no libseccomp.so.2 (macOS), or a binding that cannot load it
+        return None
+
+
 def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str]:
     """Choose the strongest isolation this machine allows, or check a requested one.
 
@@ -254,7 +306,16 @@ def detect_isolation(requested: Isolation | None = None) -> tuple[Isolation, str
     if requested is not None and order.index(requested) > order.index(level):
         raise SandboxError(f"isolation '{requested.value}' is not available: {reason}")
     if requested is not None and requested is not level:
-        return requested, f"isolation '{requested.value}' requested"
+        reason = f"isolation '{requested.value}' requested"
+        level = requested
+    if level in (Isolation.UID, Isolation.SANDBOX):  # the layers under the jail (see Slot.layers)
+        missing = []
+        if seccomp_program() is None:
+            missing.append("no seccomp filter (libseccomp or pyseccomp missing)")
+        if not cgroup_support()[0]:
+            missing.append("no cgroups: memory and processes capped per process, not per slot; "
+                           "deadlines by wall clock")
+        reason = "; ".join(filter(None, [reason, *missing]))
     return level, reason
 
 
@@ -268,6 +329,7 @@ def _sweep_stale_slots(uid: int, keep: Path) -> None:
         try:
             if base != keep and not base.is_symlink() and base.stat().st_uid == 0 \
                     and os.lstat(base / "submission").st_gid == uid:
+                _unmount(base / "scratch")
                 _remove(base)
         except OSError:
             continue
@@ -296,6 +358,189 @@ def _uids_in_use() -> set[int]:
             except (OSError, ValueError, IndexError):
                 continue
     return used
+
+
+# -- cgroups: memory, processes and CPU per slot ------------------------------------------------
+CGROUP_CONTROLLERS = ("memory", "pids", "cpu")
+#: inodes of a slot's scratch tmpfs: 300,000 empty files would otherwise cost ~300 MiB of kernel memory
+SCRATCH_INODES = 4096
+#: the zygote (numpy loaded, ~40 MB) and bubblewrap, on top of what one student process may use
+SLOT_OVERHEAD_MB = 96
+
+
+def _cgroup_mounts() -> tuple[Path | None, dict[str, Path]]:
+    """(the cgroup v2 mount, {v1 controller: its mount}) from /proc/self/mountinfo."""
+    v2, v1 = None, {}
+    try:
+        with open("/proc/self/mountinfo") as fh:
+            for line in fh:
+                left, _, right = line.partition(" - ")
+                fstype, _, options = (right.split() + ["", "", ""])[:3]
+                mount = Path(left.split()[4])
+                if fstype == "cgroup2" and v2 is None:
+                    v2 = mount
+                elif fstype == "cgroup":
+                    for opt in options.split(","):
+                        if opt in ("memory", "pids", "cpu", "cpuacct"):
+                            v1.setdefault(opt, mount)
+    except OSError:
+        pass
+    return v2, v1
+
+
+def _own_cgroup(version: int, controller: str = "") -> str:
+    """This process's cgroup path in the v2 hierarchy or in `controller`'s v1 one ("/" if unknown)."""
+    try:
+        with open("/proc/self/cgroup") as fh:
+            for line in fh:
+                num, ctrls, path = line.rstrip("\n").split(":", 2)
+                if (version == 2 and num == "0") or (version == 1 and controller in ctrls.split(",")):
+                    return path
+    except OSError:
+        pass
+    return "/"
+
+
+def cgroup_support() -> tuple[int, str]:
+    """Which cgroup version gives a slot its memory, pids and cpu controllers here (root only).
+
+    Returns:
+        (2, "") for cgroup v2 with the three controllers available to this process's cgroup;
+        (1, "") for writable v1 hierarchies of memory, pids, cpu and cpuacct (as on this machine,
+        beside an empty unified mount); (0, why) when neither is usable.
+    """
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return 0, "not running as root"
+    v2, v1 = _cgroup_mounts()
+    if v2 is not None:
+        own = v2 / _own_cgroup(2).lstrip("/")
+        try:
+            available = set((own / "cgroup.controllers").read_text().split())
+        except OSError:
+            available = set()
+        if set(CGROUP_CONTROLLERS) <= available and os.access(own, os.W_OK):
+            return 2, ""
+    need = ("memory", "pids", "cpu", "cpuacct")
+    missing = [c for c in need if c not in v1 or not os.access(v1[c] / _own_cgroup(1, c).lstrip("/"), os.W_OK)]
+    if not missing:
+        return 1, ""
+    return 0, f"no writable cgroup v2 with {'/'.join(CGROUP_CONTROLLERS)}, and no writable v1 " \
+              f"{', '.join(missing)}"
+
+
+class SlotCgroup:
+    """One cgroup per slot (v2, or one per v1 hierarchy) holding every process of its sandbox.
+
+    Caps what the slot's processes use together: memory (``memory.max`` / ``memory.limit_in_bytes``,
+    shared memory, tmpfs pages and kernel memory included; no swap), processes (``pids.max``) and
+    CPU (``cpu.max`` / ``cpu.cfs_quota_us``: one core at most). Reads the CPU time they used
+    (``cpu.stat`` / ``cpuacct.usage``) and, with v2, how long they waited for a CPU (``cpu.pressure``).
+
+    Args:
+        name: the cgroup's name (one per slot uid), created under this process's own cgroup.
+        memory_mb, processes: the caps.
+
+    Raises:
+        OSError: a cgroup could not be created or configured.
+    """
+
+    def __init__(self, name: str, memory_mb: int, processes: int) -> None:
+        self.version, _ = cgroup_support()
+        v2, v1 = _cgroup_mounts()
+        memory = str(memory_mb << 20)
+        self.dirs: list[Path] = []
+        if self.version == 2:
+            parent = v2 / _own_cgroup(2).lstrip("/")
+            # a v2 cgroup with processes cannot enable controllers for its children: ours lives in a
+            # leaf of its own parent... so the slot goes beside this process, under its parent
+            parent = parent.parent if (parent / "cgroup.procs").read_text().strip() else parent
+            try:
+                (parent / "cgroup.subtree_control").write_text("+memory +pids +cpu")
+            except OSError:
+                pass
+            d = parent / name
+            d.mkdir(exist_ok=True)
+            self.dirs = [d]
+            self._write(d, "memory.max", memory)
+            self._write(d, "memory.swap.max", "0", optional=True)
+            self._write(d, "pids.max", str(processes))
+            self._write(d, "cpu.max", "100000 100000")
+            self._usage = (d / "cpu.stat", "usage_usec", 1e-6)
+        elif self.version == 1:
+            for controller in ("memory", "pids", "cpu", "cpuacct"):
+                d = v1[controller] / _own_cgroup(1, controller).lstrip("/") / name
+                d.mkdir(exist_ok=True)
+                if d not in self.dirs:
+                    self.dirs.append(d)
+            mem, pids, cpu, acct = (v1[c] / _own_cgroup(1, c).lstrip("/") / name
+                                    for c in ("memory", "pids", "cpu", "cpuacct"))
+            self._write(mem, "memory.limit_in_bytes", memory)
+            self._write(mem, "memory.memsw.limit_in_bytes", memory, optional=True)
+            self._write(pids, "pids.max", str(processes))
+            self._write(cpu, "cpu.cfs_period_us", "100000")
+            self._write(cpu, "cpu.cfs_quota_us", "100000")
+            self._usage = (acct / "cpuacct.usage", "", 1e-9)
+        else:
+            raise OSError(errno.ENOTSUP, "no usable cgroups")
+
+    @staticmethod
+    def _write(folder: Path, name: str, value: str, optional: bool = False) -> None:
+        try:
+            (folder / name).write_text(value)
+        except OSError:
+            if not optional:
+                raise
+
+    def add(self, pid: int) -> None:
+        """Move process `pid` (and, in v1, only it: its later children follow) into the slot's cgroups."""
+        for d in self.dirs:
+            try:
+                (d / "cgroup.procs").write_text(str(pid))
+            except ProcessLookupError:
+                return
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the slot's processes used so far, in seconds."""
+        path, key, scale = self._usage
+        try:
+            text = path.read_text()
+        except OSError:
+            return 0.0
+        if not key:
+            return int(text) * scale
+        for line in text.splitlines():
+            if line.startswith(key + " "):
+                return int(line.split()[1]) * scale
+        return 0.0
+
+    def stall_seconds(self) -> float | None:
+        """How long (total, seconds) some process of the slot (v2) or of the machine (v1, from
+        /proc/pressure/cpu) was ready to run but waited for a CPU; None without PSI."""
+        paths = [self.dirs[0] / "cpu.pressure"] if self.version == 2 else []
+        for path in paths + [Path("/proc/pressure/cpu")]:
+            try:
+                first = path.read_text().splitlines()[0]
+                return int(first.rsplit("total=", 1)[1]) * 1e-6
+            except (OSError, IndexError, ValueError):
+                continue
+        return None
+
+    def remove(self) -> None:
+        """Kill what is left in the cgroups and remove them."""
+        for d in self.dirs:
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (d / "cgroup.procs").read_text().split()]
+                except OSError:
+                    pids = []
+                for pid in pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                try:
+                    d.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.01)
 
 
 class _UidLock:
@@ -396,6 +641,41 @@ def _remove(folder: Path) -> None:
         pass
 
 
+def _mount_scratch(folder: Path, uid: int, size_mb: int) -> bool:
+    """Mount a tmpfs capped at `size_mb` MiB and `SCRATCH_INODES` inodes, owned by `uid`, on
+    `folder` (root only). False if it cannot be mounted (the jail then makes its own /tmp, capped
+    in size only; at the uid level the scratch folder stays on the host's /tmp)."""
+    options = f"size={size_mb}m,nr_inodes={SCRATCH_INODES},mode=0700,uid={uid},gid={uid},nosuid,nodev"
+    try:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "nn-autograder-scratch", str(folder)],
+                           capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
+
+
+def _unmount(folder: Path) -> None:
+    """Detach a scratch tmpfs (lazily: a process of the slot may still hold a file open)."""
+    if os.path.ismount(folder):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=10)
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (from /proc/PID/task/TID/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return out
+
+
 class _OutputTap(threading.Thread):
     """Drains the worker's stdout/stderr without ever blocking it; keeps the first `cap` bytes.
 
@@ -486,6 +766,16 @@ class Slot:
             os.chmod(self.submission_dir, 0o750)
             os.chown(self.scratch_dir, self.uid, self.uid)
             os.chmod(self.scratch_dir, 0o700)
+        self._scratch_mounted = self._uid_lock is not None and _mount_scratch(
+            self.scratch_dir, self.uid, int(self.limits["scratch_mb"]))
+        self._cg: SlotCgroup | None = None
+        if self._uid_lock is not None and cgroup_support()[0]:
+            try:
+                self._cg = SlotCgroup(f"nn-autograder-slot-{self.uid}",
+                                      int(self.limits["memory_mb"]) + int(self.limits["scratch_mb"])
+                                      + SLOT_OVERHEAD_MB, int(self.limits["processes"]) + 8)
+            except OSError:
+                self._cg = None
         self._proc: subprocess.Popen | None = None
         self._ctl: socket.socket | None = None
         self._tap: _OutputTap | None = None
@@ -495,6 +785,10 @@ class Slot:
         self._injected: frozenset[str] = frozenset()  # the reference functions put in it
         self.restarts = 0
         self.output_lost = 0
+        #: seconds added to deadlines for the time others kept the slot from running (`_wait_fairly`)
+        self.deadline_extended = 0.0
+        #: install `seccomp_program` in the worker (where libseccomp is there; see `layers`)
+        self.seccomp = True
 
     # -- the zygote ---------------------------------------------------------------------------
     def _command(self, ctl_fd: int) -> list[str]:
@@ -502,7 +796,11 @@ class Slot:
         if self.level is Isolation.SANDBOX:
             args = ["--ctl-fd", str(ctl_fd), "--submission", "/submission", "--scratch", "/tmp",
                     "--kill-all", "--site", "/runtime/site"]
-            cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            # --as-pid-1: the zygote itself is the jail's pid 1 (not bubblewrap's init, which ran as the
+            # slot uid, dumpable, survived every question and could be ptraced and made to exec a
+            # program by a submission); it is not dumpable, kill(-1) from it reaches every other
+            # process of the jail, and when it dies the kernel kills the whole jail
+            cmd = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
                    "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
             if _bwrap_has("--disable-userns"):  # bubblewrap >= 0.8: no namespaces of the student's own
                 cmd[2:2] = ["--unshare-user", "--disable-userns"]
@@ -512,9 +810,12 @@ class Slot:
                     cmd += ["--symlink", os.readlink(top), str(top)]
                 elif top.is_dir():
                     cmd += ["--ro-bind", str(top), str(top)]
-            cmd += ["--ro-bind", str(rt.root), "/runtime", "--ro-bind", str(self.submission_dir),
-                    "/submission", "--size", str(int(self.limits["scratch_mb"]) << 20), "--tmpfs",
-                    "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
+            cmd += ["--ro-bind", str(rt.root), "/runtime", "--ro-bind", str(self.submission_dir), "/submission"]
+            if self._scratch_mounted:  # our tmpfs, capped in size and inodes (bwrap's --tmpfs caps size only)
+                cmd += ["--bind", str(self.scratch_dir), "/tmp"]
+            else:
+                cmd += ["--size", str(int(self.limits["scratch_mb"]) << 20), "--tmpfs", "/tmp"]
+            cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
             for key, value in JAIL_ENV.items():
                 cmd += ["--setenv", key, value]
             # bubblewrap's own root and /dev are tmpfs without a size cap (half the RAM), writable by
@@ -532,6 +833,13 @@ class Slot:
         """Start the zygote and wait for it to say it is ready (numpy loaded)."""
         ours, theirs = socket.socketpair()
         out_r, out_w = os.pipe()
+        passed = [theirs.fileno()]
+        program = seccomp_program() if self.seccomp else None
+        if program is not None:  # the filter goes to the worker through a pipe (far below its 64 KiB)
+            filter_r, filter_w = os.pipe()
+            os.write(filter_w, program)
+            os.close(filter_w)
+            passed.append(filter_r)
         kwargs: dict[str, Any] = {}
         if self._uid_lock:
             kwargs = {"user": self.uid, "group": self.uid, "extra_groups": []}
@@ -540,8 +848,11 @@ class Slot:
             env["HOME"] = str(self.scratch_dir)
         try:
             with _oom_victims(self._uid_lock is not None):
+                command = self._command(theirs.fileno())
+                if program is not None:
+                    command += ["--seccomp-fd", str(filter_r)]
                 self._proc = subprocess.Popen(
-                    self._command(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    command, pass_fds=passed, stdin=subprocess.DEVNULL,
                     stdout=out_w, stderr=out_w, env=env, cwd=str(self.scratch_dir),
                     start_new_session=True, **kwargs)
         except OSError as exc:
@@ -549,6 +860,8 @@ class Slot:
         finally:
             theirs.close()
             os.close(out_w)
+            if program is not None:
+                os.close(filter_r)
         self._ctl = ours
         self._tap = _OutputTap(out_r, int(self.limits["output_kb"]) << 10)
         self._tap.start()
@@ -561,6 +874,9 @@ class Slot:
         if header.get("op") != "ready":
             self.stop()
             raise SandboxError(f"unexpected first message from the worker: {header}")
+        if self._cg is not None:  # before any child is forked: every one is born in the cgroup
+            for pid in _process_tree(self._proc.pid):
+                self._cg.add(pid)
 
     def stop(self) -> None:
         """Kill the zygote, everything it started, and every process of the slot's uid."""
@@ -593,6 +909,10 @@ class Slot:
     def close(self) -> None:
         """Stop the slot for good and remove its folders."""
         self.stop()
+        if self._cg is not None:
+            self._cg.remove()
+        if self._scratch_mounted:
+            _unmount(self.scratch_dir)
         if self._uid_lock:
             self._uid_lock.release()
         _remove(self.base)
@@ -721,9 +1041,47 @@ class Slot:
         except OSError:
             return False
 
+    def _wait_fairly(self, deadline: float) -> float:
+        """Wait until the open child has something to say; return the deadline, extended by the
+        time the slot was kept from running by others (so another slot's or program's CPU use never
+        costs this student a timeout).
+
+        At the wall deadline, the child is charged only for what it could use: if the slot's CPU
+        time during the wait is less than the wall time, and CPU pressure (PSI: the slot's own with
+        cgroup v2, the machine's with v1) shows that runnable work waited for a CPU meanwhile, the
+        deadline moves by the smaller of the two, up to the wait's own length once more (at most
+        twice the wall time in all). A child that sleeps on an idle machine, or that used the CPU
+        it was given, times out at the wall deadline as before. Without cgroups: wall clock only.
+        """
+        if self._cg is None:
+            return deadline
+        started, budget = time.monotonic(), max(deadline - time.monotonic(), 0.0)
+        cpu0, stall0 = self._cg.cpu_seconds(), self._cg.stall_seconds()
+        credit_left = budget
+        while True:
+            left = deadline - time.monotonic()
+            if left > 0 and select.select([self._child], [], [], left)[0]:
+                return deadline
+            if left > 0:
+                continue
+            if stall0 is None or credit_left <= 0:
+                return deadline
+            wall = time.monotonic() - started
+            cpu = self._cg.cpu_seconds() - cpu0
+            stall = (self._cg.stall_seconds() or 0.0) - stall0
+            credit = min(wall - cpu, stall, credit_left)
+            if credit < 0.05:
+                return deadline
+            self.deadline_extended += credit
+            credit_left -= credit
+            cpu0, stall0 = cpu0 + cpu, stall0 + stall  # charge each stretch once
+            started = time.monotonic()
+            deadline = started + credit
+
     def _receive(self, deadline: float, during: str) -> tuple[dict, Any]:
         assert self._child is not None
         try:
+            deadline = self._wait_fairly(deadline)
             return protocol.recv(self._child, deadline=deadline,
                                  limit=int(self.limits.get("max_frame_mb", 64)) << 20)
         except TimeoutError:
@@ -772,13 +1130,35 @@ class Slot:
             raise SandboxError("call() outside a question")
         tag = secrets.token_hex(8)  # unpredictable: a frame written ahead of time cannot answer this call
         header = {"op": "call", "fn": fn, "return_inputs": return_inputs, "trace": trace or {}, "call": tag}
+        shared = _shared_arrays(args) if return_inputs else {}
+        if shared:
+            header["shared"] = sorted(shared)
         try:
             protocol.send(self._child, protocol.encode(header, {"args": args, "kwargs": kwargs,
                                                                 "stub": stub or {}}))
+            if shared:  # the arrays' memory, after the frame: the child maps it as the arguments
+                socket.send_fds(self._child, [b"M"], [fd for fd, _ in shared.values()])
         except OSError:
+            _close_shared(shared)
             code = self._exit_code()
             raise CallFailed("crash", f"your code ended the Python process{_describe_exit(code)}") from None
-        head, reply = self._receive(deadline, during=f"running {fn}()")
+        try:
+            head, reply = self._receive(deadline, during=f"running {fn}()")
+        except BaseException:
+            _close_shared(shared)
+            raise
+        if shared:
+            # the caller's arrays as they are after the call, read here: first every process of the
+            # question is killed (nothing can restore them after the reply), then the memory is read
+            self.end_question()
+            trusted = {i: _read_shared(fd, arr) for i, (fd, arr) in shared.items()}
+            _close_shared(shared)
+            if head.get("call") == tag and head.get("ok") and type(reply) is dict:
+                after = reply.get("inputs_after")
+                after = list(after) if type(after) is list and len(after) == len(args) else [None] * len(args)
+                for i, value in trusted.items():
+                    after[i] = value
+                reply["inputs_after"] = after
         if head.get("call") != tag:  # a frame forged by the student's code (or a stale one)
             self.end_question()
             raise CallFailed("protocol", f"your code sent back data the grader cannot read while running "
@@ -801,6 +1181,34 @@ class Slot:
         self._pending_output = ""
         return text, self.output_lost
 
+    def layers(self) -> dict[str, str]:
+        """Each isolation layer as ``present`` (with what it is) or ``missing: why``, checked from
+        inside a worker child (`probe`): ``jail`` (bubblewrap), ``seccomp`` (the filter), ``cgroups``
+        (memory, pids and CPU per slot), ``scratch`` (the scratch tmpfs's inode cap)."""
+        info = self.probe()
+        out = {}
+        out["jail"] = ("present: bubblewrap (new user/pid/net/ipc/uts namespaces; the zygote is pid 1)"
+                       if self.level is Isolation.SANDBOX and info.get("pid") == 2 and info.get("ppid") == 1
+                       else f"missing: isolation '{self.level.value}'")
+        if info.get("seccomp") == "2":
+            out["seccomp"] = f"present: {len(SECCOMP_DENY)} system calls and namespace clones refused"
+        else:
+            out["seccomp"] = "missing: " + ("libseccomp or pyseccomp not found" if seccomp_program() is None
+                                            else f"the worker reports seccomp mode {info.get('seccomp')!r}")
+        if self._cg is not None and any(f"nn-autograder-slot-{self.uid}" in line for line in info.get("cgroups", [])):
+            out["cgroups"] = (f"present: v{self._cg.version}, memory {int(self.limits['memory_mb']) + int(self.limits['scratch_mb']) + SLOT_OVERHEAD_MB} MiB, "
+                              f"{int(self.limits['processes']) + 8} processes, 1 CPU per slot")
+        else:
+            support, why = cgroup_support()
+            out["cgroups"] = "missing: " + (why or "the slot's cgroup could not be created") + \
+                "; memory and processes are capped per process (RLIMIT_AS, RLIMIT_NPROC), and memfd_create " \
+                "is refused by seccomp"
+        out["scratch"] = (f"present: tmpfs of {self.limits['scratch_mb']} MiB and {SCRATCH_INODES} inodes"
+                          if self._scratch_mounted else
+                          "missing: no inode cap" + ("" if self.level is Isolation.SANDBOX else
+                                                     " and no size cap (a folder of the host's /tmp)"))
+        return out
+
     def probe(self) -> dict:
         """Self-check: what a worker child sees (uid, limits, visible pids, environment)."""
         self.end_question()
@@ -818,6 +1226,36 @@ class Slot:
         head, info = protocol.recv(self._child, deadline=deadline)
         self.end_question()
         return info
+
+
+def _shared_arrays(args: list) -> dict[int, tuple[int, np.ndarray]]:
+    """{position: (memfd, array)} for each numeric ndarray among `args`: a file in memory holding
+    its bytes, which the worker child maps as that argument (`worker.map_shared`), so that the
+    grader reads the caller's arrays after the call itself instead of trusting the child's account
+    of them (issue 10: a submission patched the worker's reporting to hide an in-place shuffle).
+    Empty where memfd_create is missing (not Linux)."""
+    out = {}
+    if not hasattr(os, "memfd_create"):
+        return out
+    for i, a in enumerate(args):
+        if type(a) is np.ndarray and a.nbytes and a.dtype.kind in protocol.NUMERIC_KINDS:
+            fd = os.memfd_create("nn-autograder-arg", os.MFD_CLOEXEC)
+            data = np.ascontiguousarray(a).tobytes()
+            os.pwrite(fd, data, 0)
+            out[i] = (fd, a)
+    return out
+
+
+def _read_shared(fd: int, like: np.ndarray) -> np.ndarray:
+    data = os.pread(fd, like.nbytes, 0)
+    return np.frombuffer(data, dtype=like.dtype).reshape(like.shape).copy()
+
+
+def _close_shared(shared: dict[int, tuple[int, np.ndarray]]) -> None:
+    for fd, _ in shared.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    shared.clear()
 
 
 def _describe_exit(code: int | None) -> str:
@@ -848,11 +1286,15 @@ def _failure(head: dict) -> CallFailed:
     Everything in the worker's process is the student's to change, so no kind it reports can make
     a grader error: a header claiming ``grader`` (or anything unknown) is an ``exception``.
     """
-    kind = str(head.get("kind", "exception"))
+    def text(key: str, default: str = "") -> str:  # a str, or the default: str() of a list nested
+        value = head.get(key, default)             # 900 deep would raise RecursionError
+        return value if type(value) is str else default
+
+    kind = text("kind", "exception")
     if kind not in {"not_implemented", "exit", "interrupt", "exception", "missing_function", "unencodable"}:
         kind = "exception"
-    return CallFailed(kind, str(head.get("message", ""))[:2000], type=str(head.get("type", ""))[:100],
-                      where=str(head.get("where", ""))[:300], phase=str(head.get("phase", "call"))[:10])
+    return CallFailed(kind, text("message")[:2000], type=text("type")[:100], where=text("where")[:300],
+                      phase=text("phase", "call")[:10])
 
 
 class InProcessSlot:

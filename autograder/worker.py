@@ -220,7 +220,25 @@ def probe() -> dict:
     names = {n: getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE",
                                                "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE")}
     pids = [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
-    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+    status = {}
+    try:
+        with open("/proc/self/status") as fh:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in fh if ":\t" in line)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/cgroup") as fh:
+            cgroups = [line.strip() for line in fh]
+    except OSError:
+        cgroups = []
+    try:
+        scratch = os.statvfs(".")
+        inodes = scratch.f_files
+    except OSError:
+        inodes = 0
+    return {"seccomp": status.get("Seccomp", "").strip(), "no_new_privs": status.get("NoNewPrivs", "").strip(),
+            "cgroups": cgroups, "scratch_inodes": inodes, "pid": os.getpid(), "ppid": os.getppid(),
+            "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
             "rlimits": {n: list(resource.getrlimit(v)) for n, v in names.items()},
             "visible_pids": len(pids), "environ": sorted(os.environ),
             "python": sys.version.split()[0], "numpy": np.__version__}
@@ -294,7 +312,31 @@ def run_child(sock: socket.socket, header: dict, payload: dict, opts) -> None:
         if header.get("op") == "inject":  # the next question needs more reference functions
             protocol.send(sock, extend(module, header, payload or {}))
             continue
+        if header.get("shared"):
+            try:
+                payload = map_shared(sock, header["shared"], payload or {})
+            except (OSError, ValueError, TypeError, IndexError):
+                return
         protocol.send(sock, handle_call(module, header, payload or {}, opts.submission, limit))
+
+
+def map_shared(sock: socket.socket, positions: list, payload: dict) -> dict:
+    """Receive the memory files the grader sent after a call frame (one per position in
+    `positions`, see `sandbox._shared_arrays`) and make each of those arguments an array on its
+    file's memory, shared with the grader, which reads it after the call.
+
+    Returns:
+        the payload with those arguments replaced.
+    """
+    _, fds, _, _ = socket.recv_fds(sock, 1, len(positions))
+    import mmap
+    args = list(payload.get("args", []))
+    for i, fd in zip(positions, fds):
+        like = np.asarray(args[i])
+        memory = mmap.mmap(fd, like.nbytes, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        os.close(fd)
+        args[i] = np.frombuffer(memory, dtype=like.dtype).reshape(like.shape)
+    return {**payload, "args": args}
 
 
 def extend(module, header: dict, payload: dict) -> bytes:
@@ -441,11 +483,43 @@ def _set_not_dumpable() -> None:
         pass
 
 
+def install_seccomp(fd: int) -> None:
+    """Install the seccomp filter the grader sends through `fd` (a pipe holding a classic BPF
+    program, ``struct sock_filter`` records of 8 bytes; see `sandbox.seccomp_program`) on this
+    process, for good: every process it forks inherits it, and no process can remove it.
+
+    Raises:
+        OSError: the kernel refused the program (the grader then gets no "ready" and stops).
+    """
+    import ctypes
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    program = b"".join(chunks)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_char_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    if libc.prctl(38, 1, None, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+        err = ctypes.get_errno()  # PR_SET_NO_NEW_PRIVS = 38; PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2
+        raise OSError(err, f"seccomp: {os.strerror(err)}")
+
+
 def zygote(ctl: socket.socket, opts) -> None:
     """Serve the grader: open / close / exit, forking a fresh child at each open."""
     _set_not_dumpable()
     if opts.kill_all:  # left by the questions of a zygote that was killed (uid level: per machine)
         clear_kernel_state()
+    if opts.seccomp_fd is not None:  # before any student code: every child inherits the filter
+        install_seccomp(opts.seccomp_fd)
     child = 0
     protocol.send(ctl, protocol.encode({"op": "ready", "pid": os.getpid(), "uid": os.getuid(),
                                         "numpy": np.__version__}))
@@ -503,6 +577,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--site", help="folder holding numpy (already put on sys.path)")
     parser.add_argument("--kill-all", action="store_true",
                         help="this uid is ours alone: kill(-1) after each child")
+    parser.add_argument("--seccomp-fd", type=int, help="a pipe holding the seccomp filter to install")
     opts = parser.parse_args(argv)
     sys.dont_write_bytecode = True
     ctl = socket.socket(fileno=opts.ctl_fd)

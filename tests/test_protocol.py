@@ -168,3 +168,50 @@ def test_recv_reads_a_big_frame_sent_in_pieces():
     sender.join()
     a.close(), b.close()
     assert header == {"op": "big"} and value.shape == (200_000,) and value[-1] == 199_999.0
+
+
+# -- issue 10: nothing a reply holds raises anything but ProtocolError ------------------------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+JSON = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=30)
+TAGS = ["__nd__", "__tuple__", "__dict__", "__float__", "__class__"]
+NODE = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                    | st.builds(lambda tag, body: {tag: body}, st.sampled_from(TAGS), inner)
+                    | st.builds(lambda i, d, shape: {"__nd__": [i, d, shape]}, st.integers(-1, 3),
+                                st.sampled_from(["<f8", "<i4", "|b1", "<c16", "|O", "<U2", "f8", "<f8x"]),
+                                st.lists(st.integers(-2, 4), max_size=3)), max_leaves=30)
+
+
+def _decode_calmly(body: bytes) -> None:
+    """decode() may refuse a frame only with ProtocolError (never a grader error)."""
+    try:
+        protocol.decode(body)
+    except protocol.ProtocolError:
+        pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=200))
+def test_fuzz_random_bytes_only_raise_protocol_error(body):
+    _decode_calmly(body)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(header=JSON, value=NODE, blobs=st.lists(st.binary(max_size=24), max_size=3),
+       lengths=st.none() | st.lists(st.integers(-3, 40), max_size=4), jlen_shift=st.integers(-3, 3))
+def test_fuzz_adversarial_frames_only_raise_protocol_error(header, value, blobs, lengths, jlen_shift):
+    doc = {"h": header, "v": value, "b": [len(b) for b in blobs] if lengths is None else lengths}
+    text = json.dumps(doc).encode()
+    _decode_calmly(struct.pack(">I", max(len(text) + jlen_shift, 0)) + text + b"".join(blobs))
+
+
+@pytest.mark.parametrize("depth", [200_000, 5_000, 990])
+def test_deeply_nested_json_is_a_protocol_error_not_a_recursion_error(depth):
+    """Issue 10: a reply frame holding JSON nested 200,000 deep raised RecursionError in json.loads."""
+    for text in ("[" * depth + "]" * depth, '{"h": ' + "[" * depth + "]" * depth + ', "v": 1, "b": []}',
+                 '{"h": {}, "v": ' + "[" * depth + "]" * depth + ', "b": []}'):
+        body = text.encode()
+        with pytest.raises(protocol.ProtocolError):
+            protocol.decode(struct.pack(">I", len(body)) + body)

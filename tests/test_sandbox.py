@@ -289,3 +289,162 @@ def test_no_process_of_a_question_survives_it(slot):
     if slot.level is Isolation.SANDBOX:
         assert call(slot, "peek", str(Path(__file__)), question="p")["value"] == "FileNotFoundError"
         assert call(slot, "peek", "/etc/passwd", question="p")["value"] == "FileNotFoundError"
+
+
+# -- issue 10: a slot's memory, processes and CPU are capped as a whole -----------------------------
+ROOT_LEVELS = [p for p in LEVELS if p.values[0] is not Isolation.PROCESS]
+
+SLOT_HOG = textwrap.dedent('''
+    import ctypes, os, signal, time
+    import numpy as np
+
+    def memfd(n, mib):
+        """Files in RAM beside the address-space limit: n memfd_create files of mib MiB each."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        made = 0
+        for i in range(n):
+            fd = libc.memfd_create(b"hog", 0)
+            if fd < 0:
+                return f"refused after {made}: {os.strerror(ctypes.get_errno())}"
+            os.ftruncate(fd, mib << 20)
+            os.pwrite(fd, b"x" * (mib << 20), 0)
+            made += 1
+        return f"made {made}"
+
+    def forked_hogs(n, mib):
+        """n processes each holding mib MiB (each under its own address-space limit): how many held it."""
+        pids = []
+        for _ in range(n):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    a = np.ones(mib << 17)  # mib MiB of float64, touched
+                    time.sleep(1.5)
+                    os._exit(0 if a[-1] == 1 else 1)
+                except BaseException:
+                    os._exit(1)
+            pids.append(pid)
+        return sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in pids)
+
+    def empty_files(n):
+        """Kernel memory through inodes: n empty files in the scratch space; how many were made."""
+        for i in range(n):
+            try:
+                open(f"f{i}", "w").close()
+            except OSError:
+                return i
+        return n
+
+    def abstract_socket():
+        import socket
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(b"\\0nn-autograder-relay")
+            return "bound"
+        except OSError as exc:
+            return type(exc).__name__
+''')
+
+
+@pytest.fixture(params=ROOT_LEVELS)
+def hog_slot(request, tmp_path):
+    (tmp_path / "hog.py").write_text(SLOT_HOG)
+    with Slot(request.param, dict(LIMITS, memory_mb=384, scratch_mb=8)) as s:
+        s.stage(tmp_path)
+        yield s
+
+
+def test_memfd_files_cannot_hold_memory_beside_the_address_space_limit(hog_slot):
+    """Issue 10, section 4: memfd_create files (40 x 16 MiB) held 640 MiB outside RLIMIT_AS."""
+    got = call(hog_slot, "memfd", 40, 16, module="hog", timeout=20)["value"]
+    assert got == "refused after 0: Operation not permitted"
+
+
+def test_a_slots_processes_share_one_memory_cap(hog_slot):
+    """Issue 10, section 4: 4 processes of 300 MiB each (each under its 384 MiB address space) held
+    1.2 GiB for one slot; with the slot's cgroup (384 + 8 + 96 MiB) at most one holds it."""
+    held = call(hog_slot, "forked_hogs", 4, 300, module="hog", timeout=30)["value"]
+    assert held <= 1
+    cg = hog_slot._cg
+    assert cg is not None
+    if cg.version == 1:
+        peak = int((cg.dirs[0] / "memory.max_usage_in_bytes").read_text())
+        assert peak <= (384 + 8 + 96) << 20
+
+
+def test_the_scratch_space_caps_its_inodes(hog_slot):
+    """Issue 10, section 4: 300,000 empty files in the 32 MiB scratch cost ~300 MiB of kernel memory."""
+    from autograder.sandbox import SCRATCH_INODES
+    made = call(hog_slot, "empty_files", 20_000, module="hog", timeout=30)["value"]
+    assert made < SCRATCH_INODES <= 4096
+
+
+def test_no_abstract_unix_socket_can_relay_between_submissions(hog_slot):
+    assert call(hog_slot, "abstract_socket", module="hog")["value"] == "PermissionError"
+
+
+def test_each_isolation_layer_is_reported(hog_slot):
+    layers = hog_slot.layers()
+    assert set(layers) == {"jail", "seccomp", "cgroups", "scratch"}
+    assert layers["seccomp"].startswith("present") and layers["cgroups"].startswith("present")
+    assert layers["scratch"].startswith("present")
+    assert layers["jail"].startswith("present" if hog_slot.level is Isolation.SANDBOX else "missing")
+
+
+BUSY = textwrap.dedent('''
+    import os, time
+
+    def busy_sessions(n, seconds):
+        """n processes, each in a session (a scheduler autogroup) of its own, spinning for seconds."""
+        for _ in range(n):
+            if os.fork() == 0:
+                os.setsid()
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    pass
+                os._exit(0)
+        return n
+
+    def work(n):
+        """A correct but slow student: n rounds of pure-Python arithmetic; its CPU seconds."""
+        start = time.process_time()
+        total = 0
+        for i in range(n):
+            total += i * i % 7
+        return time.process_time() - start
+''')
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(_available(Isolation.UID)), reason="needs root")
+def test_busy_processes_of_one_slot_cost_another_slots_student_no_timeout(tmp_path):
+    """Issue 10, section 4: 24 busy processes, each in its own session, made the other slot's correct
+    submissions 10-30x slower. With one CPU per slot (and deadlines that do not charge the time
+    others kept a slot waiting) a student needing ~0.5 s of CPU meets a 3 s deadline."""
+    level = Isolation.SANDBOX if not _available(Isolation.SANDBOX) else Isolation.UID
+    (tmp_path / "busy.py").write_text(BUSY)
+    with Slot(level, LIMITS) as hog, Slot(level, LIMITS) as victim:
+        hog.stage(tmp_path)
+        victim.stage(tmp_path)
+        call(victim, "work", 10, module="busy")
+        calibrate = time.monotonic()
+        cpu = call(victim, "work", 3_000_000, module="busy", timeout=30)["value"]
+        alone = time.monotonic() - calibrate
+        rounds = int(3_000_000 * 0.5 / max(cpu, 1e-3))  # ~0.5 s of CPU
+        call(hog, "busy_sessions", 24, 15, module="busy")
+        time.sleep(0.5)
+        started = time.monotonic()
+        call(victim, "work", rounds, module="busy", timeout=3.0)  # raises CallFailed("timeout") if starved
+        print(f"alone {alone:.2f} s for {cpu:.2f} s CPU; beside the hog {time.monotonic() - started:.2f} s "
+              f"(deadline extended by {victim.deadline_extended:.2f} s)")
+
+
+@pytest.mark.skipif(bool(_available(Isolation.UID)), reason="needs root")
+def test_doctor_reports_each_layer(capsys):
+    from autograder.cli import main
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in out.splitlines()[:5]}
+    assert set(lines) == {"isolation", "jail", "seccomp", "cgroups", "scratch"}
+    for layer in ("seccomp", "cgroups", "scratch"):
+        assert lines[layer].split(":")[0] in ("present", "missing"), lines[layer]

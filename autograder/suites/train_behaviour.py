@@ -59,15 +59,50 @@ def _call_text(model: Model, n: int, **kw: Any) -> str:
     return f"{model.name}.train(X with {n} rows, y, {args})"
 
 
+def judged(check: Callable) -> Callable:
+    """Make any exception raised while judging what the student's ``train`` returned (or what the
+    worker reported about its calls: all of it comes from the student's process) the student's
+    failure, with a calm message, never a grader error (issue 10): a value of a type or length a
+    check did not foresee must cost the student the case, not make the TA review a crash.
+
+    `StudentFailure` and the sandbox's own exceptions (`CallFailed`, a student failure;
+    `SandboxError`, a real grader error) pass through unchanged.
+    """
+    @functools.wraps(check)
+    def wrapper(student_module, *args: Any) -> None:
+        model = next((a for a in args if isinstance(a, Model)), None)
+        try:
+            check(student_module, *args)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError,
+                ZeroDivisionError, RecursionError, FloatingPointError) as exc:
+            raise StudentFailure(
+                f"{model.name if model else 'your module'}.train returned (or passed to forward) values "
+                f"the checks could not read ({type(exc).__name__}): return the types the handout "
+                "describes, with finite numbers.") from None
+    return wrapper
+
+
+def _real_batch(a: Any) -> bool:
+    return type(a) is np.ndarray and a.ndim == 2 and a.dtype.kind in "fiu"
+
+
 def _batches(reply: dict, call: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (X_batch, y_batch) pairs the student's train passed to forward, checked for form."""
-    trace = reply.get("trace", {}).get("forward", {"calls": 0, "args": []})
+    """The (X_batch, y_batch) pairs the student's train passed to forward, checked for form.
+
+    The trace is gathered in the student's process (`worker.invoke`), so it is forgeable: every
+    field is checked for type here, and a trace of another form is the student's failure."""
+    trace = reply.get("trace", {}) if type(reply) is dict else None
+    trace = trace.get("forward", {"calls": 0, "args": []}) if type(trace) is dict else None
+    if type(trace) is not dict or type(trace.get("calls")) is not int or type(trace.get("args")) is not list:
+        raise StudentFailure(f"{call}: the record of train's calls to forward could not be read "
+                             "(does your module change the grader's worker?).")
     if not trace["calls"]:
         raise StudentFailure(f"{call} never called forward(X_batch, y_batch, weights). train must "
                              "run every mini-batch through forward and loss_gradients.")
     out = []
     for args in trace["args"]:
-        if len(args) < 2 or args[0].ndim != 2 or args[1].ndim != 2 or args[0].shape[0] != args[1].shape[0]:
+        if type(args) is not list or len(args) < 2 or not _real_batch(args[0]) or not _real_batch(args[1]) \
+                or args[0].shape[0] != args[1].shape[0]:
             raise StudentFailure(f"{call} called forward with arguments that are not an (n, d) batch "
                                  "of X and the matching (n, 1) batch of y.")
         out.append((args[0], args[1]))
@@ -84,6 +119,7 @@ def traced_run(student_module, model: Model, n: int, batch_size: int, n_iter: in
     return X, y, call, _batches(reply, call)
 
 
+@judged
 def check_full_batch(student_module, check, model: Model) -> None:
     X, y = synthetic(8, 3, seed=7)
     X[:, 0] /= 8.0  # keep the steps small
@@ -119,6 +155,7 @@ def expected_sizes(n: int, batch_size: int, n_iter: int) -> list[int]:
     return sizes
 
 
+@judged
 def check_batch_sizes(student_module, model: Model) -> None:
     n, batch_size, n_iter = 10, 4, 7
     _, _, call, batches = traced_run(student_module, model, n, batch_size, n_iter)
@@ -131,6 +168,7 @@ def check_batch_sizes(student_module, model: Model) -> None:
             "and one shorter last batch; the next pass starts again with batch_size rows.")
 
 
+@judged
 def check_rows_paired(student_module, model: Model) -> None:
     _, _, call, batches = traced_run(student_module, model, 10, 4, 7)
     for i, (xb, yb) in enumerate(batches):
@@ -139,11 +177,17 @@ def check_rows_paired(student_module, model: Model) -> None:
                                  "Shuffle X and y with the same permutation.")
 
 
+def _row_id(v: float) -> int:
+    """The row number a batch's first column holds; -1 for anything that is not one (NaN, inf)."""
+    return int(round(float(v))) if np.isfinite(v) and abs(v) < 2**31 else -1
+
+
 def _epochs(batches: list, n: int) -> list[list[int]]:
-    ids = [int(round(v)) for xb, _ in batches for v in xb[:, 0]]
+    ids = [_row_id(v) for xb, _ in batches for v in xb[:, 0]]
     return [ids[i:i + n] for i in range(0, len(ids) - n + 1, n)]
 
 
+@judged
 def check_epochs_cover_rows(student_module, model: Model) -> None:
     n = 10
     _, _, call, batches = traced_run(student_module, model, n, 5, 6)
@@ -154,6 +198,7 @@ def check_epochs_cover_rows(student_module, model: Model) -> None:
                                  f"(rows never used: {missing or 'none'}; some rows used twice).")
 
 
+@judged
 def check_reshuffled(student_module, model: Model) -> None:
     n = 10
     _, _, call, batches = traced_run(student_module, model, n, 5, 6)
@@ -166,18 +211,22 @@ def check_reshuffled(student_module, model: Model) -> None:
                              "the data before the first batch.")
 
 
+@judged
 def check_inputs_untouched(student_module, model: Model) -> None:
     X, y = synthetic(10, 3, seed=3)
     reply = student_module.train.detailed(
         [X, y], dict(n_iter=7, learning_rate=1e-4, batch_size=4, return_losses=True, return_weights=True,
                      seed=2, **model.extra_kwargs), return_inputs=True)
-    after = reply.get("inputs_after", [None, None])
+    after = reply.get("inputs_after") if type(reply) is dict else None
+    if type(after) is not list or len(after) != 2:
+        after = [None, None]
     for name, before, now in (("X", X, after[0]), ("y", y, after[1])):
         if type(now) is not np.ndarray or now.shape != before.shape or not np.array_equal(now, before):
             raise StudentFailure(f"{model.name}.train changed the caller's {name} (shuffle a copy: "
                                  f"{name}[perm] makes a new array; in-place shuffles do not).")
 
 
+@judged
 def check_lesson_data(student_module, check, model: Model) -> None:
     X_train, X_test, y_train, y_test = lesson_split()
     kw = dict(n_iter=model.lesson_iters, learning_rate=0.001, batch_size=23)
@@ -192,7 +241,7 @@ def check_lesson_data(student_module, check, model: Model) -> None:
     if type(losses) not in (list, tuple) or len(losses) != model.lesson_iters:
         raise StudentFailure(f"{call} should return one loss per iteration ({model.lesson_iters}), "
                              f"got {len(losses) if type(losses) in (list, tuple) else type(losses).__name__}.")
-    values = np.array([float(v) for v in losses if np.ndim(v) == 0], dtype=float)
+    values = np.array([float(v) for v in losses if _real_scalar(v)], dtype=float)
     if values.size != len(losses) or not np.isfinite(values).all():
         raise StudentFailure(f"{call}: the losses must all be finite numbers.")
     k = max(1, len(values) // 10)
@@ -204,6 +253,13 @@ def check_lesson_data(student_module, check, model: Model) -> None:
         raise StudentFailure(f"{call}: the trained model's test MSE is {mse:.4g}; it should reach "
                              f"{model.lesson_mse:g} or less (the reference reaches about "
                              f"{reference_mse(model):.3g}).")
+
+
+def _real_scalar(v: Any) -> bool:
+    """A Python or numpy real number (or a 0-d real array): what a loss may be."""
+    if type(v) in (int, float) or isinstance(v, (np.floating, np.integer)):
+        return True
+    return type(v) is np.ndarray and v.ndim == 0 and v.dtype.kind in "fiu"
 
 
 @functools.cache
@@ -218,6 +274,7 @@ def reference_mse(model: Model) -> float:
     return _reference_mse(model.name, model.ref, model.lesson_iters, tuple(sorted(model.extra_kwargs.items())))
 
 
+@judged
 def check_return_flags(student_module, model: Model) -> None:
     X, y = synthetic(6, 3, seed=9)
     base = dict(n_iter=2, learning_rate=1e-4, batch_size=4, seed=0, **model.extra_kwargs)

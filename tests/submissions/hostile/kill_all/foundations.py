@@ -38,7 +38,10 @@ def chain_length_2(chain: Chain, x: np.ndarray) -> np.ndarray:
     return f2(f1(x))
 
 def chain_deriv_2(chain, x):
-    os.kill(-1, signal.SIGKILL)
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:  # nothing it may signal (in the jail: its init is the zygote)
+        pass
     os.kill(os.getpid(), signal.SIGKILL)
 
 def chain_length_3(chain: Chain, x: np.ndarray) -> np.ndarray:
