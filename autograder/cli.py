@@ -1,7 +1,8 @@
 """``autograder``: the command line. Argument parsing only; the work is in `grade`, `release`
 and `sandbox`.
 
-    autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
+    autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE] [--scheduler ADDRESS]
+    autograder export gradescope [-o autograder.zip] [--config FILE]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
@@ -28,8 +29,14 @@ def _grade(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
-                        config=config, progress=not args.quiet)
+                        config=config, progress=not args.quiet, scheduler=args.scheduler)
     except (ConfigError, LocateError, SandboxError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError, ImportError) as exc:  # --scheduler: malformed, unreachable, no dask
+        if args.scheduler is None:
+            raise
+        print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
     for warning in summary.warnings:
@@ -77,7 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require this isolation level instead of the strongest available")
     g.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster: tcp://HOST:PORT of a running `dask scheduler`, "
+                        "or local:N for N local worker processes (needs the `cluster` extra)")
     g.set_defaults(func=_grade)
+
+    from .gradescope import add_export_command
+    add_export_command(sub)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")
     d.add_argument("--config", type=Path, default=None)

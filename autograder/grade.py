@@ -17,11 +17,8 @@ import os
 import shutil
 import stat
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,46 +158,46 @@ def _warm_up_reports() -> None:
 
 
 def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs: int, workdir: Path,
-              on_result: Callable[[SubmissionResult], None]) -> None:
-    """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time."""
-    pending = list(chunks)
-    for attempt in range(2):
-        failed: list[Chunk] = []
-        ctx = multiprocessing.get_context("fork")
-        warm_up = threading.Thread(target=_warm_up_reports, daemon=True)
-        try:
-            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
-                                     initializer=_init_job, initargs=(config, level, workdir)) as pool:
-                futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
-                if attempt == 0:  # the job processes are forked at the first submit: no fork after this
-                    warm_up.start()
-                for future in as_completed(futures):
-                    chunk = futures.pop(future)  # a finished chunk's results are not kept: memory flat in N
+              on_result: Callable[[SubmissionResult], None], *, scheduler: str | None = None,
+              chunk_size: int | None = None) -> None:
+    """Grade the chunks on an executor (`executors.Executor`): `jobs` local job processes, or the
+    dask cluster at `scheduler` (``tcp://HOST:PORT``, ``local:N``), whose chunks are sized for its
+    worker count (or `chunk_size`). A failed chunk is retried one submission at a time; a
+    submission that fails twice gets a row with status ``error``. `on_result` runs in this
+    process only, once per submission."""
+    from .executors import make_executor
+
+    executor = make_executor(scheduler, config, level, jobs, workdir, warm_up=_warm_up_reports)
+    try:
+        if scheduler is not None and executor.jobs != jobs:
+            chunks = _chunks([item for chunk in chunks for item in chunk], executor.jobs, chunk_size)
+        pending = list(chunks)
+        for attempt in range(2):
+            failed: list[Chunk] = []
+            for chunk, results in executor.map_chunks(pending):
+                if results is None:  # the job process died or the session failed: retry below
+                    failed.append(chunk)
+                    continue
+                for result in results:
+                    on_result(result)
+            if not failed:
+                return
+            pending = [[s] for chunk in failed for s in chunk]
+            if attempt == 1:
+                for chunk in pending:
+                    position, source = chunk[0]
                     try:
-                        for result in future.result():
-                            on_result(result)
-                    except Exception:  # the job process died or the session failed: retry below
-                        failed.append(chunk)
-        except BrokenProcessPool:
-            pass
-        if warm_up.is_alive():  # before the retry pool forks: never fork while another thread imports
-            warm_up.join()
-        if not failed:
-            return
-        pending = [[s] for chunk in failed for s in chunk]
-        if attempt == 1:
-            for chunk in pending:
-                position, source = chunk[0]
-                try:
-                    loaded = _load(position, source, config, workdir)
-                except Exception:
-                    loaded = LoadedSubmission(source.student, workdir / f"{position:05d}", ())
-                on_result(_error_result(loaded, config, level, "the grading process failed twice"))
+                        loaded = _load(position, source, config, workdir)
+                    except Exception:
+                        loaded = LoadedSubmission(source.student, workdir / f"{position:05d}", ())
+                    on_result(_error_result(loaded, config, level, "the grading process failed twice"))
+    finally:
+        executor.close()
 
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
-          workdir: Path | None = None) -> GradeSummary:
+          workdir: Path | None = None, scheduler: str | None = None) -> GradeSummary:
     """Grade every submission found in `paths` and write the reports into `out`.
 
     Args:
@@ -213,6 +210,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         progress: show a progress bar on stderr.
         chunk_size: submissions per pytest session (default: chosen from the batch size).
         workdir: where loaded copies are kept while grading (default: a temporary folder).
+        scheduler: grade on a dask.distributed cluster instead of local job processes:
+            ``tcp://HOST:PORT`` of a ``dask scheduler``, or ``local:N`` (a LocalCluster of N
+            worker processes); see `executors.DaskExecutor`. Reports are written here only.
 
     Returns:
         A `GradeSummary`.
@@ -220,6 +220,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     Raises:
         locate.LocateError: a path does not exist. sandbox.SandboxError: the requested isolation
             is not available. config.ConfigError: grading.yml is invalid.
+            ValueError: `scheduler` is malformed. OSError: the scheduler cannot be reached.
     """
     started = time.perf_counter()
     config = config or load_config()
@@ -247,7 +248,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                 bar.update(1)
 
             _run_pool(_chunks(list(enumerate(sources)), jobs, chunk_size), config, level, jobs, workdir,
-                      on_result)
+                      on_result, scheduler=scheduler, chunk_size=chunk_size)
             bar.close()
     finally:
         if own_workdir:
