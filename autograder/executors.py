@@ -20,6 +20,7 @@ rest of the pipeline knows which executor runs:
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import stat
@@ -349,7 +350,7 @@ class DaskExecutor:
             if n < 1:
                 raise ValueError(f"--scheduler {scheduler!r}: expected local:N with N >= 1")
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs="error")
+                                         dashboard_address=None, silence_logs=logging.ERROR)
             address = self._cluster.scheduler_address
         elif "://" in scheduler:
             address = scheduler
