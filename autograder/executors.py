@@ -219,6 +219,9 @@ def unpack(packed: Packed, into: Path) -> SubmissionSource:
 
     Links are re-created pointing nowhere and other special files as FIFOs, so that `load`
     notes them as it would have on the grading host; nothing in them is ever followed or read.
+
+    Raises:
+        ValueError: a name or path would leave `into` (nothing is written then).
     """
     name = _safe_rel(packed.name)
     if len(name.parts) != 1:
@@ -227,9 +230,10 @@ def unpack(packed: Packed, into: Path) -> SubmissionSource:
     if packed.tree is None:
         _write_file(top, packed.data, packed.size)
         return SubmissionSource(packed.student, top)
+    entries = [(_safe_rel(rel), kind, data, size) for rel, kind, data, size in packed.tree]  # all checked first
     top.mkdir()
-    for rel, kind, data, size in packed.tree:
-        target = top / _safe_rel(rel)
+    for rel, kind, data, size in entries:
+        target = top / rel
         if kind == "dir":
             target.mkdir()
         elif kind == "file":
