@@ -325,6 +325,11 @@ def _worker_plugin(config: GradingConfig, level: Isolation):
     return GraderSetup()
 
 
+#: What a local cluster's fork server imports before it forks worker processes.
+FORKSERVER_PRELOAD = ("distributed", "numpy", "pytest", "autograder.grade", "autograder.executors",
+                      "autograder.execute")
+
+
 class DaskExecutor:
     """Chunks graded on a dask.distributed cluster.
 
@@ -342,7 +347,9 @@ class DaskExecutor:
 
     def __init__(self, scheduler: str, config: GradingConfig, level: Isolation, *, security=None,
                  warm_up: Callable[[], None] | None = None) -> None:
+        import dask
         from distributed import Client, LocalCluster
+        from distributed.utils import get_mp_context
 
         self.config, self.level = config, level
         self._cluster = None
@@ -353,6 +360,11 @@ class DaskExecutor:
                 n = 0
             if n < 1:
                 raise ValueError(f"--scheduler {scheduler!r}: expected local:N with N >= 1")
+            # Worker processes forked from a server that has imported the grader (numpy, pytest,
+            # the suites' modules), not spawned bare: ~1 s less start-up per worker. The server is
+            # started clean (no threads), so forking it is safe.
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+            get_mp_context().set_forkserver_preload(list(FORKSERVER_PRELOAD))
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=logging.ERROR)
             address = self._cluster.scheduler_address
