@@ -7,7 +7,8 @@ lifetime and runs one pytest session per chunk (`execute.grade_chunk`). Results 
 `SubmissionResult`s and are written by the `ReportWriter` as they arrive, so memory stays flat
 in the number of submissions. A chunk whose job process fails is retried one submission at a
 time; a submission that still cannot be graded gets a row with status ``error``: no submission
-is ever left out of the gradebook.
+is ever left out of the gradebook. Where chunks run is an `executors.Executor`: the local pool,
+or a dask.distributed cluster (``scheduler``); only `_run_pool` knows which.
 """
 from __future__ import annotations
 
