@@ -20,6 +20,8 @@ rest of the pipeline knows which executor runs:
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import shutil
@@ -245,6 +247,20 @@ def unpack(packed: Packed, into: Path) -> SubmissionSource:
     return SubmissionSource(packed.student, top)
 
 
+@functools.cache
+def grader_fingerprint() -> str:
+    """A SHA-256 of the grading code this process runs: the `autograder` package (hidden suites
+    included) and the reference in `solutions` (their ``.py``, ``.ini`` and ``.yml`` files).
+    Two hosts with the same checkout give the same value."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("autograder", "solutions"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in (".py", ".ini", ".yml") and "__pycache__" not in path.parts and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 class _Setup:
     """The per-process state of a dask worker: a slot via `grade._init_job` and a private folder."""
 
@@ -277,21 +293,26 @@ def _teardown_worker() -> None:
 
 
 def grade_packed_chunk(packed: list[tuple[int, Packed]], config: GradingConfig,
-                       level: Isolation) -> list[SubmissionResult]:
+                       level: Isolation, fingerprint: str) -> list[SubmissionResult]:
     """The dask task: re-create the chunk's submissions here and grade them with
     `grade._grade_chunk_job`, exactly as a local job process does.
 
     Args:
         packed: (position in the batch, `Packed` submission) per submission.
         config: grading.yml. level: the isolation level to grade at (the same on every host).
+        fingerprint: the main process's `grader_fingerprint()`.
 
     Returns:
         One `SubmissionResult` per submission.
 
     Raises:
-        sandbox.SandboxError: this host cannot give `level`.
+        sandbox.SandboxError: this host cannot give `level`. RuntimeError: this host's grading
+            code differs from the main process's (another checkout).
     """
     from . import grade
+
+    if grader_fingerprint() != fingerprint:
+        raise RuntimeError("this worker's grading code differs from the main process's: check out the same commit")
 
     with _Setup.lock:
         _setup_worker(config, level)
@@ -373,6 +394,12 @@ class DaskExecutor:
         else:
             raise ValueError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT, tls://HOST:PORT or local:N")
         self.client = Client(address, security=security, timeout="30s")
+        self.fingerprint = grader_fingerprint()
+        others = sorted(w for w, f in self.client.run(grader_fingerprint).items() if f != self.fingerprint)
+        if others:
+            self.close()
+            raise ValueError(f"{len(others)} worker(s) run other grading code than this checkout "
+                             f"(check out the same commit everywhere): {', '.join(others)}")
         self.client.register_plugin(_worker_plugin(config, level))
         self.jobs = max(1, sum(self.client.nthreads().values()))
         if warm_up is not None:
@@ -394,7 +421,8 @@ class DaskExecutor:
                 except (OSError, ValueError):
                     failed.append(chunk)  # unreadable here: retried alone, then a row with status error
                     continue
-                future = self.client.submit(grade_packed_chunk, payload, self.config, self.level, pure=False)
+                future = self.client.submit(grade_packed_chunk, payload, self.config, self.level, self.fingerprint,
+                                            pure=False)
                 futures[future] = chunk
                 running.add(future)
                 return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 import yaml
 
 from autograder.config import load_config
-from autograder.executors import Packed, pack, unpack
+from autograder.executors import Packed, grade_packed_chunk, grader_fingerprint, pack, unpack
 from autograder.grade import _chunks, _run_pool, grade
 from autograder.load import load
 from autograder.locate import locate
@@ -161,3 +162,21 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_counts_nothing_twice(tmp_pa
     for student, total, status in got:
         name = student.split("--")[0]
         assert (total, status) == (EXPECTED[name]["total"], EXPECTED[name].get("status", "graded")), student
+
+
+def test_a_worker_with_other_grading_code_refuses_to_grade(tmp_path):
+    for package in ("autograder", "solutions"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    code = "from autograder.executors import grader_fingerprint; print(grader_fingerprint())"
+
+    def fingerprint_of(tree: Path) -> str:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}).stdout.strip()
+
+    assert fingerprint_of(tmp_path) == grader_fingerprint()  # another checkout of the same code
+    suite = tmp_path / "autograder" / "suites" / "test_foundations.py"
+    suite.write_text(suite.read_text() + "\n# changed\n")
+    assert fingerprint_of(tmp_path) != grader_fingerprint()
+    level, _ = detect_isolation()
+    with pytest.raises(RuntimeError, match="grading code differs"):
+        grade_packed_chunk([], CONFIG, level, fingerprint_of(tmp_path))
