@@ -25,6 +25,13 @@ def _grade(args: argparse.Namespace) -> int:
     from .locate import LocateError
     from .sandbox import SandboxError
 
+    if args.scheduler is not None:
+        from .executors import parse_scheduler
+        try:
+            parse_scheduler(args.scheduler)
+        except ValueError as exc:
+            print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
+            return 2
     try:
         config = load_config(args.config)
         summary = grade(args.paths, args.out, jobs=args.jobs,

@@ -24,6 +24,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -346,6 +347,22 @@ def _worker_plugin(config: GradingConfig, level: Isolation):
     return GraderSetup()
 
 
+def parse_scheduler(scheduler: str) -> str | int:
+    """``local:N`` -> N (an int >= 1); ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` -> the address.
+
+    Raises:
+        ValueError: anything else, with what is expected.
+    """
+    if scheduler.startswith("local:"):
+        n = scheduler.removeprefix("local:")
+        if n.isdigit() and int(n) >= 1:
+            return int(n)
+        raise ValueError("expected local:N with N >= 1 worker processes")
+    if re.fullmatch(r"(tcp|tls|ucx|inproc)://\S+", scheduler):
+        return scheduler
+    raise ValueError("expected tcp://HOST:PORT, tls://HOST:PORT (a running dask scheduler) or local:N")
+
+
 #: What a local cluster's fork server imports before it forks worker processes.
 FORKSERVER_PRELOAD = ("distributed", "numpy", "pytest", "autograder.grade", "autograder.executors",
                       "autograder.execute")
@@ -374,13 +391,9 @@ class DaskExecutor:
 
         self.config, self.level = config, level
         self._cluster = None
-        if scheduler.startswith("local:"):
-            try:
-                n = int(scheduler.removeprefix("local:"))
-            except ValueError:
-                n = 0
-            if n < 1:
-                raise ValueError(f"--scheduler {scheduler!r}: expected local:N with N >= 1")
+        target = parse_scheduler(scheduler)
+        if isinstance(target, int):
+            n = target
             # Worker processes forked from a server that has imported the grader (numpy, pytest,
             # the suites' modules), not spawned bare: ~1 s less start-up per worker. The server is
             # started clean (no threads), so forking it is safe.
@@ -389,10 +402,8 @@ class DaskExecutor:
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=logging.ERROR)
             address = self._cluster.scheduler_address
-        elif "://" in scheduler:
-            address = scheduler
         else:
-            raise ValueError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT, tls://HOST:PORT or local:N")
+            address = target
         self.client = Client(address, security=security, timeout="30s")
         self.fingerprint = grader_fingerprint()
         others = sorted(w for w, f in self.client.run(grader_fingerprint).items() if f != self.fingerprint)

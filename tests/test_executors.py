@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 from autograder.config import load_config
-from autograder.executors import Packed, grade_packed_chunk, grader_fingerprint, pack, unpack
+from autograder import cli
+from autograder.executors import Packed, grade_packed_chunk, grader_fingerprint, pack, parse_scheduler, unpack
 from autograder.grade import _chunks, _run_pool, grade
 from autograder.load import load
 from autograder.locate import locate
@@ -88,13 +89,14 @@ def test_unpack_refuses_paths_that_leave_its_folder(tmp_path):
         unpack(Packed("eve", "../eve.py", data=b"x", size=1), tmp_path)
 
 
-def test_bad_scheduler_is_a_usage_error(tmp_path):
-    for bad in ("local:0", "local:two", "somewhere:8786"):
-        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(CLASS / "ada_nwosu"), "--out",
-                               str(tmp_path / "out"), "-q", "--scheduler", bad],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
-        assert proc.returncode == 2, proc.stderr
-        assert f"--scheduler {bad}" in proc.stderr
+def test_bad_scheduler_is_a_usage_error(tmp_path, capsys):
+    for bad in ("local:0", "local:two", "local:-1", "somewhere:8786", "tcp://"):
+        assert cli.main(["grade", str(CLASS / "ada_nwosu"), "--out", str(tmp_path / "out"), "-q",
+                         "--scheduler", bad]) == 2
+        assert f"--scheduler {bad}: expected" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before anything was graded or written
+    assert parse_scheduler("local:3") == 3
+    assert parse_scheduler("tls://10.0.0.1:8786") == "tls://10.0.0.1:8786"
 
 
 # -- the sample class on a LocalCluster ------------------------------------------------------------
