@@ -1,7 +1,8 @@
 """``autograder``: the command line. Argument parsing only; the work is in `grade`, `release`
 and `sandbox`.
 
-    autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
+    autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE] [--scheduler ADDRESS]
+    autograder export gradescope [-o autograder.zip] [--config FILE]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
@@ -27,12 +28,19 @@ def _grade(args: argparse.Namespace) -> int:
     from .store import StoreError
 
     only = [s for part in args.only or () for s in part.split(",") if s] or None
+    if args.scheduler is not None:
+        from .executors import parse_scheduler
+        try:
+            parse_scheduler(args.scheduler)
+        except ValueError as exc:
+            print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
+            return 2
     try:
         config = load_config(args.config)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
                         config=config, progress=not args.quiet, force=args.force, only=only,
-                        questions=args.question or None)
+                        questions=args.question or None, scheduler=args.scheduler)
     except (ConfigError, LocateError, SandboxError, StoreError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
@@ -40,6 +48,11 @@ def _grade(args: argparse.Namespace) -> int:
         print("\nautograder: stopped before grading started; run the same command again to grade",
               file=sys.stderr)
         return 130
+    except (ValueError, OSError, ImportError) as exc:  # --scheduler: malformed, unreachable, no dask
+        if args.scheduler is None:
+            raise
+        print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
+        return 2
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not summary.results and not summary.pending:
@@ -104,7 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade only these student ids (the others in OUT are kept)")
     g.add_argument("--question", action="append", metavar="QID",
                    help="grade only this question (repeatable); the others are reused")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a dask.distributed cluster: tcp://HOST:PORT of a running `dask scheduler`, "
+                        "or local:N for N local worker processes (needs the `cluster` extra)")
     g.set_defaults(func=_grade)
+
+    from .gradescope import add_export_command
+    add_export_command(sub)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")
     d.add_argument("--config", type=Path, default=None)

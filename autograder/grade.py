@@ -13,7 +13,9 @@ Between *score* and *report* sits the grade store (`store.py`, ``OUT/grades.sqli
 first plans what to grade (a (submission, question) pair whose content hash and question key are
 unchanged is reused), the main process records each result as it arrives, then re-scores what
 only changed in points, and every report is rendered from the store. Rerunning a command resumes
-it; Ctrl-C stops the job processes and keeps what is finished.
+it; Ctrl-C stops the job processes and keeps what is finished. Where chunks run is an
+`executors.Executor`: the local pool, or a dask.distributed cluster (``scheduler``); only
+`_run_pool` knows which.
 """
 from __future__ import annotations
 
@@ -25,11 +27,9 @@ import shutil
 import signal
 import stat
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,56 +220,51 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs: int, workdir: Path,
               on_result: Callable[[SubmissionResult], None],
-              selection: dict[str, frozenset[str]] | None = None) -> None:
-    """Grade the chunks on `jobs` processes; retry a failed chunk one submission at a time.
+              selection: dict[str, frozenset[str]] | None = None, *, scheduler: str | None = None,
+              chunk_size: int | None = None) -> None:
+    """Grade the chunks on an executor (`executors.Executor`): `jobs` local job processes, or the
+    dask cluster at `scheduler` (``tcp://HOST:PORT``, ``local:N``), whose chunks are sized for its
+    worker count (or `chunk_size`). A failed chunk is retried one submission at a time; a
+    submission that fails twice gets a row with status ``error``. `on_result` runs in this
+    process only, once per submission.
 
     `selection`: {student: questions to grade} (default: every question). KeyboardInterrupt: the
-    job processes are stopped (`_stop_pool`) and the interrupt is raised again."""
-    pending = list(chunks)
-    for attempt in range(2):
-        failed: list[Chunk] = []
-        ctx = multiprocessing.get_context("fork")
-        warm_up = threading.Thread(target=_warm_up_reports, daemon=True)
-        try:
-            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=ctx,
-                                     initializer=_init_job, initargs=(config, level, workdir, selection)) as pool:
-                try:
-                    futures = {pool.submit(_grade_chunk_job, chunk): chunk for chunk in pending}
-                    if attempt == 0:  # the job processes are forked at the first submit: no fork after this
-                        warm_up.start()
-                    for future in as_completed(futures):
-                        chunk = futures.pop(future)  # a finished chunk's results are not kept: memory flat in N
-                        try:
-                            results = future.result()
-                        except Exception:  # the job process died or the session failed: retry below
-                            failed.append(chunk)
-                            continue
-                        for result in results:
-                            on_result(result)
-                except KeyboardInterrupt:
-                    _stop_pool(pool)
-                    raise
-        except BrokenProcessPool:
-            pass
-        if warm_up.is_alive():  # before the retry pool forks: never fork while another thread imports
-            warm_up.join()
-        if not failed:
-            return
-        pending = [[s] for chunk in failed for s in chunk]
-        if attempt == 1:
-            for chunk in pending:
-                position, source = chunk[0]
-                try:
-                    loaded = _load(position, source, config, workdir)
-                except Exception:
-                    loaded = LoadedSubmission(source.student, workdir / f"{position:05d}", ())
-                on_result(_error_result(loaded, config, level, "the grading process failed twice"))
+    job processes are stopped and the interrupt is raised again."""
+    from .executors import make_executor
+
+    executor = make_executor(scheduler, config, level, jobs, workdir, warm_up=_warm_up_reports,
+                             selection=selection)
+    try:
+        if scheduler is not None and executor.jobs != jobs:
+            chunks = _chunks([item for chunk in chunks for item in chunk], executor.jobs, chunk_size)
+        pending = list(chunks)
+        for attempt in range(2):
+            failed: list[Chunk] = []
+            for chunk, results in executor.map_chunks(pending):
+                if results is None:  # the job process died or the session failed: retry below
+                    failed.append(chunk)
+                    continue
+                for result in results:
+                    on_result(result)
+            if not failed:
+                return
+            pending = [[s] for chunk in failed for s in chunk]
+            if attempt == 1:
+                for chunk in pending:
+                    position, source = chunk[0]
+                    try:
+                        loaded = _load(position, source, config, workdir)
+                    except Exception:
+                        loaded = LoadedSubmission(source.student, workdir / f"{position:05d}", ())
+                    on_result(_error_result(loaded, config, level, "the grading process failed twice"))
+    finally:
+        executor.close()
 
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
           workdir: Path | None = None, force: bool = False, only: Sequence[str] | None = None,
-          questions: Sequence[str] | None = None) -> GradeSummary:
+          questions: Sequence[str] | None = None, scheduler: str | None = None) -> GradeSummary:
     """Grade the submissions found in `paths` into the grade store of `out`, and render its reports.
 
     Rerunning on the same `out` resumes: only (submission, question) pairs whose content hash or
@@ -290,6 +285,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         force: regrade every (submission, question) pair of the run.
         only: grade only these student ids (as the gradebook spells them).
         questions: grade only these question ids.
+        scheduler: grade on a dask.distributed cluster instead of local job processes:
+            ``tcp://HOST:PORT`` of a ``dask scheduler``, or ``local:N`` (a LocalCluster of N
+            worker processes); see `executors.DaskExecutor`. Reports are written here only.
 
     Returns:
         A `GradeSummary` (``interrupted`` after Ctrl-C: the finished work is stored and rendered).
@@ -299,6 +297,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         sandbox.SandboxError: the requested isolation is not available. config.ConfigError:
             grading.yml is invalid, or `questions` names a question it does not have.
         store.StoreError: ``out/grades.sqlite`` is damaged, foreign, or in use by another run.
+        ValueError: `scheduler` is malformed. OSError: the scheduler cannot be reached.
     """
     started = time.perf_counter()
     config = config or load_config()
@@ -385,7 +384,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         try:
             if todo:
                 _run_pool(_chunks(todo, jobs, chunk_size), config, level, jobs, workdir, on_result,
-                          selection or None)
+                          selection or None, scheduler=scheduler, chunk_size=chunk_size)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
