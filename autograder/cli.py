@@ -2,7 +2,8 @@
 and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
-    autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
+    autograder release [--out assignments] [--zip dist/nn_from_scratch.zip] [--config FILE]
+    autograder validate [--config FILE]   # grading.yml, the hidden suites and solutions/ agree
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
 Exit codes of ``grade``: 0 when every submission got a grade (a student's failures are grades),
@@ -26,6 +27,11 @@ def _grade(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
+        from .validate import problems  # before any student code runs (the public checks: `validate`)
+        found = problems(config, public_checks=False)
+        if found:
+            print("\n".join(f"autograder: {p}" for p in found), file=sys.stderr)
+            return 2
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
                         config=config, progress=not args.quiet)
@@ -86,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .release import add_release_command, run_release
     r = add_release_command(sub)
     r.set_defaults(func=run_release)
+
+    from .validate import run_validate
+    v = sub.add_parser("validate", help="check grading.yml, the hidden suites and solutions/ against each other")
+    v.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    v.set_defaults(func=run_validate)
     return parser
 
 

@@ -1144,13 +1144,14 @@ def build_zip(files: Mapping[str, bytes], zip_path: Path, top: str = ASSIGNMENT)
 # --------------------------------------------------------------------------- all of it + CLI
 
 
-def release(root: Path, out: Path, zip_path: Path | None = None) -> Release:
+def release(root: Path, out: Path, zip_path: Path | None = None, config_file: Path | None = None) -> Release:
     """Build the release from ``root`` and write ``out/<assignment>/`` (and the zip, if asked).
 
     Args:
         root: the repository root.
         out: the folder that holds the release folder (``assignments``).
         zip_path: where to write the student zip, or ``None``.
+        config_file: grading.yml to use (default: ``root/grading.yml``).
 
     Returns:
         The `Release` that was written.
@@ -1158,7 +1159,7 @@ def release(root: Path, out: Path, zip_path: Path | None = None) -> Release:
     Raises:
         ReleaseError: if the release cannot be built; nothing is written then.
     """
-    layout = Layout(root=root)
+    layout = Layout(root=root, config_file=None if config_file is None else Path(config_file))
     built = build_release(layout)
     write_tree(built.files, out / layout.assignment)
     if zip_path is not None:
@@ -1191,6 +1192,9 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="the folder that receives <assignment>/ (default: assignments)",
     )
     parser.add_argument("--zip", type=Path, default=None, metavar="PATH", help="also write the student zip here")
+    parser.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    parser.add_argument("--no-validate", dest="validate", action="store_false",
+                        help="skip `autograder validate` (grading.yml, suites, reference, public checks)")
     parser.add_argument(
         "--root", type=Path, default=Path(__file__).resolve().parents[1],
         help=argparse.SUPPRESS,
@@ -1207,8 +1211,25 @@ def run_release(args: argparse.Namespace) -> int:
         nothing was written).
     """
     root = getattr(args, "root", None) or Path(__file__).resolve().parents[1]
+    config_file = getattr(args, "config", None)
+    if getattr(args, "validate", True):
+        from autograder.config import ConfigError, load_config
+        from autograder.validate import SUITES, problems
+
+        try:
+            config = load_config(config_file if config_file is not None else Path(root) / "grading.yml")
+        except ConfigError as error:
+            print(f"autograder release: error: {error}", file=sys.stderr)
+            return 1
+        suites = Path(root) / "autograder" / "suites"
+        found = problems(config, root=Path(root), suites=suites if suites.is_dir() else SUITES,
+                         config_file=config_file)
+        if found:
+            print("\n".join(f"autograder release: error: {p}" for p in found), file=sys.stderr)
+            print("autograder release: nothing was written", file=sys.stderr)
+            return 1
     try:
-        built = release(Path(root), Path(args.out), args.zip)
+        built = release(Path(root), Path(args.out), args.zip, config_file)
     except ReleaseError as error:
         print(f"autograder release: error: {error}", file=sys.stderr)
         print("autograder release: nothing was written", file=sys.stderr)

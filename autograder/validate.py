@@ -110,7 +110,7 @@ def suite_problems(config: GradingConfig, suites: Path = SUITES, root: Path = RO
     return problems
 
 
-def public_check_problems(config: GradingConfig, root: Path = ROOT) -> list[str]:
+def public_check_problems(config: GradingConfig, root: Path = ROOT, config_file: Path | None = None) -> list[str]:
     """Run the release's public checks on the reference; one problem per failing check.
 
     The release is built in memory (`autograder.release.build_release`), written into a temporary
@@ -118,7 +118,7 @@ def public_check_problems(config: GradingConfig, root: Path = ROOT) -> list[str]
     """
     from . import release
 
-    layout = release.Layout(root=root, assignment=config.assignment)
+    layout = release.Layout(root=root, assignment=config.assignment, config_file=config_file)
     try:
         built = release.build_release(layout)
     except release.ReleaseError as error:
@@ -135,14 +135,14 @@ def public_check_problems(config: GradingConfig, root: Path = ROOT) -> list[str]
                               env=env, timeout=300)
     if proc.returncode == 0:
         return []
-    failed = [line.strip() for line in proc.stdout.splitlines()
-              if line.rstrip().endswith(("FAILED", "NOT IMPLEMENTED", "ERROR"))]
+    failed = [" ".join(line.split()) for line in proc.stdout.splitlines()
+              if line.startswith(("FAILED", "NOT IMPLEMENTED", "CHECKER ERROR"))]
     return [f"public checks on the reference: {line}" for line in failed] or \
         [f"public checks on the reference: check.py exited {proc.returncode}: {proc.stdout[-500:]}{proc.stderr[-500:]}"]
 
 
 def problems(config: GradingConfig, *, root: Path = ROOT, suites: Path = SUITES,
-             public_checks: bool = True) -> list[str]:
+             public_checks: bool = True, config_file: Path | None = None) -> list[str]:
     """Every problem of `config` against the suites and the reference (empty: all is well).
 
     Args:
@@ -150,13 +150,15 @@ def problems(config: GradingConfig, *, root: Path = ROOT, suites: Path = SUITES,
         root: the repository (``solutions/`` under it).
         suites: the hidden suites' folder.
         public_checks: also run the public checks on the reference (~1 s; ``grade`` skips them).
+        config_file: the file `config` was read from (the release built for the public checks
+            uses it; default ``root/grading.yml``).
 
     Returns:
         One sentence per problem, naming the file (and line) at fault.
     """
     found = reference_problems(config, root) + suite_problems(config, suites, root)
     if public_checks and not found:
-        found += public_check_problems(config, root)
+        found += public_check_problems(config, root, config_file)
     return found
 
 
@@ -170,7 +172,7 @@ def run_validate(args) -> int:
     except ConfigError as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
-    found = problems(config)
+    found = problems(config, config_file=args.config)
     for problem in found:
         print(problem, file=sys.stderr)
     if found:
