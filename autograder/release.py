@@ -1237,6 +1237,16 @@ def run_release(args: argparse.Namespace) -> int:
     dest = Path(args.out) / ASSIGNMENT
     todo = sum(len(b) for b in built.blocks.values())
     print(f"wrote {dest}/ ({len(built.files)} files, {todo} TODO blocks, {len(built.questions)} questions)")
+    if Path(args.out).resolve() == (Path(root) / "assignments").resolve():  # the repository's own release
+        from autograder.sample_class import TARGET, ClassError, write_class
+
+        try:
+            count = write_class(Path(root))
+        except ClassError as error:
+            print(f"autograder release: error: the sample class: {error}", file=sys.stderr)
+            return 1
+        if count:
+            print(f"wrote {Path(root) / TARGET}/ ({count} files: the sample class, from data/sample_class/)")
     if args.zip is not None:
         print(f"wrote {args.zip}")
     return 0

@@ -322,6 +322,29 @@ def test_the_notebook_runs_in_jupyter_with_the_solutions(built, release_folder):
     assert float(mse["linear_regression"]) < 27 and float(mse["neural_network"]) < 27
 
 
+def test_the_committed_sample_class_is_what_its_source_builds():
+    """data/submissions/ is generated (`autograder release`) from solutions/ and data/sample_class/."""
+    from autograder.sample_class import TARGET, build_class
+
+    generated = build_class(ROOT)
+    committed = {p.relative_to(ROOT / TARGET).as_posix(): p.read_bytes()
+                 for p in sorted((ROOT / TARGET).rglob("*")) if p.is_file()}
+    assert sorted(committed) == sorted(generated), "run `autograder release` and commit data/submissions/"
+    stale = [name for name in generated if committed[name] != generated[name]]
+    assert not stale, f"run `autograder release` and commit data/submissions/: {stale} differ"
+
+
+def test_a_student_is_the_reference_plus_their_own_functions():
+    from autograder.sample_class import merge
+
+    base = 'import numpy as np\n\n\ndef f(x):\n    return 1\n\n\ndef g(x):\n    return 2\n'
+    merged = merge(base, '"""why"""\nimport torch\n\n\ndef g(x):\n    return 3\n\n\ndef h():\n    pass\n')
+    namespace: dict = {}
+    assert merged.index("import torch") < merged.index("def f")
+    exec(merged.replace("import torch", ""), namespace)
+    assert namespace["f"](0) == 1 and namespace["g"](0) == 3 and "h" in namespace and "why" not in merged
+
+
 def test_the_release_is_deterministic(built, student_zip, tmp_path):
     again = rel.build_release(rel.Layout(ROOT))
     assert again.files == built.files
