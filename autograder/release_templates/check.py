@@ -57,8 +57,8 @@ def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> li
 
     A code cell whose metadata (``autograder.module``) or first line (``%%module foundations`` or
     ``# module: foundations``) names a module belongs to that module. A cell without either
-    belongs to the module whose cells define the same functions (a function written again in a
-    cell of its own); any other such cell is left out, and so are the cells marked
+    belongs to the one module whose cells (or ``.py`` file here) define the same functions (a
+    function written again in a cell of its own); any other such cell is left out, and so are the cells marked
     ``# autograder: skip`` (the check and training cells). Other IPython magics
     (``%matplotlib inline``, ``!pip ...``) are commented out. (The grader also keeps only
     definitions, imports and constants; here the module runs as written.)
@@ -88,11 +88,14 @@ def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> li
             pieces.setdefault(tag, []).append(source)
         elif tag is None and source.strip():
             untagged.append((number, source))
-    defines = {m: _defined("\n".join(sources)) for m, sources in pieces.items()}
+    defines = {m: _defined("\n".join(pieces.get(m, []))) for m in modules}
+    for m in modules:  # the functions of the .py file beside the notebook, as the grader knows them
+        if (HERE / f"{m}.py").is_file():
+            defines[m] |= _defined((HERE / f"{m}.py").read_text(encoding="utf-8"))
     for number, source in untagged:
         owners = [m for m, names in defines.items() if _defined(source) & names]
         if len(owners) == 1:
-            pieces[owners[0]].append(source)
+            pieces.setdefault(owners[0], []).append(source)
         else:
             NOTEBOOK_NOTES.append(f"cell {number} has no %%module line and defines no function of one "
                                   "part: it was left out")
