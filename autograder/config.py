@@ -62,9 +62,14 @@ class NotebookSettings(_Model):
     """How a submitted notebook becomes modules (see `autograder.notebook`)."""
 
     #: ``definitions``: keep imports, definitions and constant assignments, skip every other
-    #: top-level statement (training runs, plots, downloads) and list what was skipped.
-    #: (An ``execute`` mode, every cell run in the worker first, is not built yet.)
-    mode: Literal["definitions"] = "definitions"
+    #: top-level statement (training runs, plots, downloads) and list what was skipped;
+    #: ``execute``: run every cell of a module, in order, when the worker imports it, each under
+    #: ``cell_timeout`` with matplotlib's non-GUI backend; a failing cell is reported (in what the
+    #: code printed) and the next one runs.
+    mode: Literal["definitions", "execute"] = "definitions"
+    #: Seconds one cell may run in ``execute`` mode. A module's cells all run while it is imported,
+    #: which counts against its first question's ``timeout``: keep their sum below it.
+    cell_timeout: float = Field(default=2, gt=0)
 
 
 class QuestionSpec(_Model):

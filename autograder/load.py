@@ -77,6 +77,8 @@ class _State:
     found: dict[str, tuple[bytes, str, list[tuple[int, int]] | None]] = field(default_factory=dict)
     #: modules refused with a note of their own (so no "was not found" note is added)
     refused: set[str] = field(default_factory=set)
+    #: grading.yml's ``notebook`` settings (`autograder.config.NotebookSettings`), or None: the defaults
+    notebook: object = None
 
     def suspect(self, name: str, why: str) -> None:
         if name not in self.suspicious:
@@ -91,7 +93,7 @@ class _Refused(Exception):
 # --- public entry point -------------------------------------------------------------------------
 
 
-def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> LoadedSubmission:
+def load(source: SubmissionSource, dest: Path, modules: Sequence[str], *, notebook=None) -> LoadedSubmission:
     """Copy `source`'s gradable modules into the new folder `dest`.
 
     Args:
@@ -99,6 +101,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> Loaded
         dest: a folder that does not exist yet; it is created with mode 0755 and the modules
             are written with mode 0644, so an unprivileged sandbox user can read them.
         modules: the assignment's module names, e.g. ``("foundations", "linear_regression")``.
+        notebook: grading.yml's ``notebook`` settings (mode, cell_timeout); None for the defaults.
 
     Returns:
         The submission as loaded: the modules copied, notes for the student and the TA, and the
@@ -109,7 +112,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> Loaded
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.mkdir(mode=0o755)
     os.chmod(dest, 0o755)  # whatever the umask
-    state = _State(modules=tuple(modules))
+    state = _State(modules=tuple(modules), notebook=notebook)
     path = Path(source.path)
     label = path.name
     try:
@@ -413,7 +416,10 @@ def _from_notebook(data: bytes, label: str, state: _State) -> None:
     """Rebuild modules from a notebook's code cells (`autograder.notebook`; modules already found are kept)."""
     from autograder.notebook import read_notebook
 
-    built = read_notebook(data, label, state.modules, _reference_functions())
+    settings = state.notebook
+    built = read_notebook(data, label, state.modules, _reference_functions(),
+                          mode=getattr(settings, "mode", "definitions"),
+                          cell_timeout=getattr(settings, "cell_timeout", 2.0))
     state.notes.extend(built.notes)
     for module, (source, cell_map) in built.modules.items():
         if module in state.found or module in state.refused:

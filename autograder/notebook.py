@@ -206,8 +206,9 @@ def _describe(node: ast.stmt, lines: list[str]) -> str:
 
 
 def read_notebook(data: bytes, label: str, modules: Sequence[str],
-                  known: Mapping[str, Iterable[str]] | None = None) -> NotebookModules:
-    """Rebuild the assignment's modules from a notebook's code cells, in ``definitions`` mode.
+                  known: Mapping[str, Iterable[str]] | None = None, *, mode: str = "definitions",
+                  cell_timeout: float = 2.0) -> NotebookModules:
+    """Rebuild the assignment's modules from a notebook's code cells.
 
     Args:
         data: the notebook file's bytes (its size is capped by the caller).
@@ -215,6 +216,8 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
         modules: the assignment's module names.
         known: ``{module: function names}`` an untagged cell may also be attributed by (the
             graded functions of grading.yml), besides what the module's own cells define.
+        mode: ``definitions`` (keep definitions, skip the rest) or ``execute`` (`_assemble_execute`).
+        cell_timeout: seconds one cell may run in ``execute`` mode.
 
     Returns:
         The modules found and the notes; never raises on a bad notebook.
@@ -331,7 +334,9 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
 
     for module in modules:
         mine = [c for c in cells if c.tag == module]
-        if mine:
+        if mine and mode == "execute":
+            out.modules[module] = _assemble_execute(module, mine, label, note, cell_timeout)
+        elif mine:
             out.modules[module] = _assemble(module, mine, label, note)
     if not out.modules and not out.notes:
         note(f"{label}: no code cell belongs to a module, so nothing in it was graded. Start each module's "
@@ -407,3 +412,54 @@ def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes,
             note(f"{module}.py (from {label}): {node.name} uses {sources}, set only by a statement the grader "
                  "skips; pass it in as an argument or make it a constant")
     return source.encode("utf-8", "surrogatepass"), cell_map
+
+
+_EXECUTE_PRELUDE = """\
+# Built by the grader from {label} in execute mode: importing this module runs the notebook's
+# cells of {module}, in order, each for at most {limit:g} s; a failing cell is reported and the next runs.
+import os as _ag_os
+import signal as _ag_signal
+
+_ag_os.environ["MPLBACKEND"] = "Agg"  # no GUI: plots go nowhere
+
+
+class _AgCellTimeout(BaseException):
+    pass
+
+
+def _ag_stop(signum, frame):
+    raise _AgCellTimeout()
+
+
+def _ag_run(number, source, limit):
+    previous = _ag_signal.signal(_ag_signal.SIGALRM, _ag_stop)
+    _ag_signal.setitimer(_ag_signal.ITIMER_REAL, limit)
+    try:
+        exec(compile(source, "<cell %d>" % number, "exec", dont_inherit=True), globals())
+    except _AgCellTimeout:
+        print("[grader] cell %d ran for more than %g s and was stopped; the next cell runs" % (number, limit))
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next cell runs
+        print("[grader] cell %d raised %s: %s; the next cell runs" % (number, type(error).__name__, error))
+    finally:
+        _ag_signal.setitimer(_ag_signal.ITIMER_REAL, 0)
+        _ag_signal.signal(_ag_signal.SIGALRM, previous)
+
+"""
+
+
+def _assemble_execute(module: str, cells: list[_Cell], label: str, note,
+                      limit: float) -> tuple[bytes, list[tuple[int, int]]]:
+    """One module that runs its cells when imported (``execute`` mode), each under ``limit`` seconds.
+
+    Each cell is compiled on its own as ``<cell N>``, so an error names the cell and its line; a
+    cell that raises or runs out of time prints a ``[grader]`` line (the feedback shows what the
+    code printed) and the next cell runs. The prelude runs before any cell, so the cells' own
+    ``from __future__`` imports stay valid in their own compilation.
+    """
+    lines = _EXECUTE_PRELUDE.format(label=label.replace("\n", " "), module=module, limit=limit).split("\n")
+    for cell in cells:
+        lines.append(f"_ag_run({cell.number}, {cell.source!r}, {float(limit)!r})")
+    note(f"{module}.py was built from the code cells of {label} (execute mode: cells "
+         f"{', '.join(str(c.number) for c in cells)} run in order when it is imported, each for at most "
+         f"{limit:g} s)")
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), []

@@ -112,3 +112,26 @@ def test_bad_notebooks_get_clear_notes():
     built = read_notebook(nbformat.writes(v4.new_notebook(cells=[big])).encode(), "e.ipynb", MODULES)
     assert built.notes[0].startswith("e.ipynb: its saved outputs take 6.0 MiB; the grader ignores them")
     assert "foundations" in built.modules
+
+
+def test_execute_mode_runs_each_cell_under_a_limit_and_goes_on(tmp_path):
+    """Every cell runs at import, in order; a cell that loops or raises is reported and the next runs."""
+    import subprocess
+    import sys
+
+    built = read_notebook(nb("%%module linear_regression\ndef train(X):\n    return X * SCALE\n",
+                             "%%module linear_regression\nSCALE = float(sum([1, 2]))\n",
+                             "%%module linear_regression\nwhile True:\n    pass\n",
+                             "%%module linear_regression\nraise ValueError('bad cell')\n",
+                             "%%module linear_regression\nimport os\nBACKEND = os.environ['MPLBACKEND']\n"),
+                          "ana.ipynb", MODULES, KNOWN, mode="execute", cell_timeout=1.0)
+    (tmp_path / "linear_regression.py").write_bytes(built.modules["linear_regression"][0])
+    result = subprocess.run([sys.executable, "-c", "import linear_regression as m; print(m.train(2), m.BACKEND)"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "[grader] cell 3 ran for more than 1 s and was stopped; the next cell runs",
+        "[grader] cell 4 raised ValueError: bad cell; the next cell runs",
+        "6.0 Agg"]
+    assert ("linear_regression.py was built from the code cells of ana.ipynb (execute mode: cells 1, 2, 3, 4, 5 "
+            "run in order when it is imported, each for at most 1 s)") in built.notes
