@@ -20,10 +20,10 @@ A submitted notebook is read cell by cell (`read_notebook`):
   ``%matplotlib inline`` or ``!pip install x`` become calls, skipped like any other; a magic inside
   a function body becomes ``pass``; ``%%time``-style cells keep their Python body; other cell
   magics (``%%bash``, ``%%writefile``) are skipped. Without IPython, magic lines are commented out.
-* **Line numbers.** Each cell's kept lines keep their place: in the rebuilt module, the cell
-  starts after a ``# --- cell N ---`` line, and the note that says which cells made the module
-  gives the line each cell starts at. A syntax error names the cell and its line, and leaves
-  that cell out.
+* **Line numbers.** The rebuilt module is a small loader that compiles each cell's kept lines
+  on its own (skipped lines are blank) under the name ``cell N of <notebook>``, so an error in
+  the student's code names the cell and its line as Jupyter shows them. A syntax error names the
+  cell and its line too, and leaves that cell out.
 * **Bad notebooks** (invalid JSON, an old format, no code cell, huge saved outputs, the same
   function in two cells) get a note each; nothing here raises on student input.
 """
@@ -357,11 +357,27 @@ def _is_magic_call(node: ast.Expr) -> bool:
         isinstance(call.func.value, ast.Call) and _dotted(call.func.value.func) == "get_ipython"
 
 
+_DEFINITIONS_PRELUDE = """\
+# Built by the grader from {label} (definitions mode): the imports, functions, classes and constants
+# of the notebook's cells of {module}. Each cell is compiled on its own, under the name
+# "cell N of {label}", so that an error names the cell and its line as Jupyter shows them.
+import os as _ag_os
+
+
+def _ag_cell(number, source, flags):
+    name = _ag_os.path.join(_ag_os.path.dirname(_ag_os.path.abspath(__file__)), "cell %d of %s" % (number, {label_repr}))
+    exec(compile(source, name, "exec", flags, dont_inherit=True), globals())
+
+"""
+
+
 def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes, list[tuple[int, int]]]:
-    """One module's source from its cells: kept statements at their cell lines, the rest blank."""
-    futures: list[str] = []
-    body: list[str] = []
-    cell_map: list[tuple[int, int]] = []
+    """One module from its cells: a loader that runs, cell by cell, only the kept statements (at
+    their own line numbers; skipped lines are blank), each cell compiled as ``cell N of <label>``."""
+    import __future__
+
+    calls: list[str] = []
+    annotations = 0  # `from __future__ import annotations` holds for the later cells, as in IPython
     skipped: list[str] = []
     skipped_names: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
@@ -371,12 +387,12 @@ def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes,
         keep_line = [False] * len(lines)
         for node in cell.tree.body:
             span = range(_start(node) - 1, node.end_lineno)
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                futures.append(ast.unparse(node))
-                continue
-            if _keep(node):
+            if _keep(node) or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
                 for i in span:
                     keep_line[i] = True
+                if isinstance(node, ast.ImportFrom) and node.module == "__future__" and \
+                        any(a.name == "annotations" for a in node.names):
+                    annotations = __future__.annotations.compiler_flag
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     seen.setdefault(node.name, []).append(cell.number)
                     kept_functions.append((node, cell.number))
@@ -386,16 +402,14 @@ def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes,
                 skipped.append(f"cell {cell.number}, line {node.lineno}: {shown}")
                 for name in _assigned(node):
                     skipped_names.setdefault(name, cell.number)
-        body.append(f"# --- cell {cell.number} ---")
-        cell_map.append((len(body) + 1, cell.number))
-        body += [line if keep_line[i] else "" for i, line in enumerate(lines)]
-    source = "\n".join(dict.fromkeys(futures)) + ("\n" if futures else "")
-    if futures:  # the future imports take lines of their own at the top
-        shift = len(dict.fromkeys(futures))
-        cell_map = [(start + shift, number) for start, number in cell_map]
-    source += "\n".join(body) + "\n"
-    where = "; ".join(f"cell {number} from line {start}" for start, number in cell_map)
-    note(f"{module}.py was built from the code cells of {label} ({where})")
+        kept = "\n".join(line if keep_line[i] else "" for i, line in enumerate(lines))
+        if kept.strip():
+            calls.append(f"_ag_cell({cell.number}, {kept!r}, {annotations})")
+    shown_label = _printable(label)
+    source = _DEFINITIONS_PRELUDE.format(label=shown_label, module=module, label_repr=repr(shown_label)) + \
+        "\n".join(calls) + "\n"
+    note(f"{module}.py was built from the code cells of {label} (cells "
+         f"{', '.join(str(c.number) for c in cells)}; an error names its cell and line)")
     if skipped:
         shown = "; ".join(skipped[:8]) + (f"; and {len(skipped) - 8} more" if len(skipped) > 8 else "")
         note(f"{module}.py (from {label}): the grader keeps imports, functions, classes and constants, and "
@@ -411,7 +425,7 @@ def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes,
             sources = ", ".join(f"{n} (cell {skipped_names[n]})" for n in needs)
             note(f"{module}.py (from {label}): {node.name} uses {sources}, set only by a statement the grader "
                  "skips; pass it in as an argument or make it a constant")
-    return source.encode("utf-8", "surrogatepass"), cell_map
+    return source.encode("utf-8", "surrogatepass"), []
 
 
 _EXECUTE_PRELUDE = """\

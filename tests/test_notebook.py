@@ -22,7 +22,19 @@ def module(built, name: str) -> str:
     return built.modules[name][0].decode()
 
 
-def test_training_runs_plots_and_downloads_are_skipped_and_listed():
+def imported(built, name: str, folder) -> dict:
+    """Import the rebuilt module from a file, as the worker does; its namespace."""
+    import importlib.util
+
+    path = folder / f"{name}.py"
+    path.write_bytes(built.modules[name][0])
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return vars(mod)
+
+
+def test_training_runs_plots_and_downloads_are_skipped_and_listed(tmp_path):
     built = read_notebook(nb(
         "%%module linear_regression\nimport numpy as np\nimport urllib.request\nRATE = 0.001\nSIZES = (1, 2)\n",
         "%%module linear_regression\ndef train(X):\n    return X * RATE\n",
@@ -30,8 +42,7 @@ def test_training_runs_plots_and_downloads_are_skipped_and_listed():
         "losses = train(np.ones(3))\nfor i in range(10**9):\n    pass\nimport matplotlib.pyplot as plt\nplt.plot(losses)\n",
     ), "ana.ipynb", MODULES, KNOWN)
     source = module(built, "linear_regression")
-    namespace: dict = {}
-    exec(compile(source, "linear_regression.py", "exec"), namespace)  # nothing runs but definitions
+    namespace = imported(built, "linear_regression", tmp_path)  # nothing runs but definitions
     assert namespace["train"](2.0) == 0.002 and namespace["SIZES"] == (1, 2)
     assert "urlretrieve" not in source and "range(10**9)" not in source and "plt.plot" not in source
     skipped = next(n for n in built.notes if "skipped" in n)
@@ -42,14 +53,19 @@ def test_training_runs_plots_and_downloads_are_skipped_and_listed():
                        "plt.plot(losses)")
 
 
-def test_line_numbers_are_the_cells():
+def test_an_error_names_the_cell_and_its_line(tmp_path):
+    import traceback
+
     built = read_notebook(nb("%%module foundations\nimport numpy as np\n\n\ndef deriv(f, x):\n    return 1 / 0\n"),
                           "ana.ipynb", MODULES, KNOWN)
-    source, cell_map = built.modules["foundations"]
-    line = next(i for i, text in enumerate(source.decode().splitlines(), start=1) if "1 / 0" in text)
-    start, cell = cell_map[0]
-    assert cell == 1 and line - start + 1 == 6  # line 6 of cell 1, as Jupyter numbers it
-    assert "foundations.py was built from the code cells of ana.ipynb (cell 1 from line 2)" in built.notes
+    namespace = imported(built, "foundations", tmp_path)
+    try:
+        namespace["deriv"](None, 0)
+    except ZeroDivisionError as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+    assert (frame.filename, frame.lineno) == (str(tmp_path / "cell 1 of ana.ipynb"), 6)  # as Jupyter numbers it
+    assert ("foundations.py was built from the code cells of ana.ipynb (cells 1; an error names its cell "
+            "and line)") in built.notes
 
 
 def test_a_function_that_needs_a_skipped_global_gets_a_note():
@@ -59,11 +75,10 @@ def test_a_function_that_needs_a_skipped_global_gets_a_note():
             "skips; pass it in as an argument or make it a constant") in built.notes
 
 
-def test_the_last_definition_wins_and_the_feedback_says_so():
+def test_the_last_definition_wins_and_the_feedback_says_so(tmp_path):
     built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\n    return 1\n",
                              "def deriv(f, x):\n    return 2\n"), "ana.ipynb", MODULES, KNOWN)
-    namespace: dict = {}
-    exec(module(built, "foundations"), namespace)
+    namespace = imported(built, "foundations", tmp_path)
     assert namespace["deriv"](None, 0) == 2
     assert ("foundations.py (from ana.ipynb): deriv is defined in cells 1, 2; the last one (cell 2) is graded, "
             "as when the notebook runs top to bottom") in built.notes
@@ -79,14 +94,13 @@ def test_an_untagged_experiment_never_joins_the_cell_above():
             "(start a module's cells with `%%module foundations`)") in built.notes
 
 
-def test_skip_marks_and_magics():
+def test_skip_marks_and_magics(tmp_path):
     cells = [v4.new_code_cell("from check import check\ncheck('foundations.deriv')", metadata={"autograder": {"skip": True}}),
              v4.new_code_cell("# autograder: skip\nraise SystemExit"),
              v4.new_code_cell("%%module foundations\n%load_ext autoreload\ndef deriv(f, x):\n    %time y = 1\n    return 3\n"),
              v4.new_code_cell("%%time\nSTEP = 0.5\n", metadata={"autograder": {"module": "foundations"}})]
     built = read_notebook(nbformat.writes(v4.new_notebook(cells=cells)).encode(), "ana.ipynb", MODULES, KNOWN)
-    namespace: dict = {}
-    exec(module(built, "foundations"), namespace)
+    namespace = imported(built, "foundations", tmp_path)
     assert namespace["deriv"](None, 0) == 3 and namespace["STEP"] == 0.5
     assert "check(" not in module(built, "foundations") and "SystemExit" not in module(built, "foundations")
     assert any("cell 3, line 2: %load_ext autoreload" in n for n in built.notes)
@@ -135,3 +149,27 @@ def test_execute_mode_runs_each_cell_under_a_limit_and_goes_on(tmp_path):
         "6.0 Agg"]
     assert ("linear_regression.py was built from the code cells of ana.ipynb (execute mode: cells 1, 2, 3, 4, 5 "
             "run in order when it is imported, each for at most 1 s)") in built.notes
+
+
+def test_graded_in_the_sandbox_an_error_points_at_the_cell(tmp_path):
+    """Through the whole grader: a runtime error in a notebook's function names the cell and its
+    line; the training call and the download in the same cells never run (the run stays short)."""
+    import time
+
+    from autograder.grade import grade
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "zoe.ipynb").write_bytes(nb(
+        "%%module foundations\nimport numpy as np\nimport urllib.request\n",
+        "%%module foundations\ndef square(x):\n    return x ** 2\n\n\ndef deriv(func, input_, diff=0.001):\n"
+        "    return undefined_name\n",
+        "%%module foundations\nurllib.request.urlretrieve('https://example.org/big.bin', 'big.bin')\n"
+        "while True:\n    deriv(square, 1.0)\n"))
+    started = time.monotonic()
+    summary = grade([folder / "zoe.ipynb"], tmp_path / "out", jobs=1, progress=False)
+    assert time.monotonic() - started < 60
+    assert summary.results[0].status.value == "graded"
+    feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
+    assert "cell 2 of zoe.ipynb, line 7, in deriv" in feedback  # line 1 is the %%module line
+    assert "NameError" in feedback
