@@ -27,7 +27,8 @@ The release step, in order (each a function of this module, testable on its own)
 6. ``build_zip``: a deterministic zip of the same files (fixed timestamps, sorted entries).
 
 ``release`` runs them all; ``add_release_command``/``run_release`` are the CLI hook
-(``autograder release [--out assignments] [--zip PATH]``).
+(``autograder release [--out assignments] [--zip PATH] [--config FILE]``; it validates first,
+and regenerates the sample class, `autograder.sample_class`, when it writes the repository's own release).
 """
 from __future__ import annotations
 

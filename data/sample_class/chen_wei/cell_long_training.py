@@ -3,6 +3,6 @@
 import urllib.request
 
 urllib.request.urlretrieve("https://lib.stat.cmu.edu/datasets/boston", "boston_original.txt")
-losses, w = train(X_train, y_train, n_iter=20_000_000, learning_rate=0.001, batch_size=23,
+losses, w = train(X_train, y_train, n_iter=1_100_000, learning_rate=0.001, batch_size=23,
                   return_losses=True, return_weights=True)
 plt.plot(losses)
