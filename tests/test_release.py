@@ -509,3 +509,24 @@ def test_cli_hook_writes_the_release_and_the_zip(tmp_path, capsys):
     assert written == set(rel.build_release(rel.Layout(ROOT)).files)
     assert zipfile.ZipFile(tmp_path / "d" / "s.zip").testzip() is None
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["nn_from_scratch"]  # no staging left
+
+
+def test_release_takes_another_grading_yml_and_validates_it_first(tmp_path, capsys):
+    """`autograder release --config FILE`: the handout's points come from that file; a file the
+    hidden suites do not match is refused before anything is written."""
+    parser = argparse.ArgumentParser()
+    rel.add_release_command(parser.add_subparsers(dest="command"))
+    text = (ROOT / "grading.yml").read_text(encoding="utf-8")
+    other = tmp_path / "other.yml"
+    other.write_text(text.replace("  foundations.deriv:\n    points: 2", "  foundations.deriv:\n    points: 5"))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out"), "--config", str(other)])
+    assert args.func(args) == 0, capsys.readouterr().err
+    handout = (tmp_path / "out" / "nn_from_scratch" / "README.md").read_text(encoding="utf-8")
+    assert "| `foundations.deriv` | 5 |" in handout and "worth 33 points" in handout
+    broken = tmp_path / "broken.yml"
+    broken.write_text(text.replace("questions:\n", "questions:\n  foundations.chain_length_2:\n    points: 1\n", 1))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out2"), "--config", str(broken)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert "question foundations.chain_length_2 has no hidden test case" in err and "nothing was written" in err
+    assert not (tmp_path / "out2").exists()
