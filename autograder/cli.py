@@ -3,7 +3,8 @@ and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE] [--scheduler ADDRESS]
     autograder export gradescope [-o autograder.zip] [--config FILE]
-    autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
+    autograder release [--out assignments] [--zip dist/nn_from_scratch.zip] [--config FILE]
+    autograder validate [--config FILE]   # grading.yml, the hidden suites and solutions/ agree
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
 Exit codes of ``grade``: 0 when every submission got a grade (a student's failures are grades),
@@ -37,6 +38,11 @@ def _grade(args: argparse.Namespace) -> int:
             return 2
     try:
         config = load_config(args.config)
+        from .validate import problems  # before any student code runs (the public checks: `validate`)
+        found = problems(config, public_checks=False)
+        if found:
+            print("\n".join(f"autograder: {p}" for p in found), file=sys.stderr)
+            return 2
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
                         config=config, progress=not args.quiet, force=args.force, only=only,
@@ -132,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .release import add_release_command, run_release
     r = add_release_command(sub)
     r.set_defaults(func=run_release)
+
+    from .validate import run_validate
+    v = sub.add_parser("validate", help="check grading.yml, the hidden suites and solutions/ against each other")
+    v.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    v.set_defaults(func=run_validate)
     return parser
 
 

@@ -58,6 +58,20 @@ class Limits(_Model):
     output_kb: int = Field(default=64, gt=0)
 
 
+class NotebookSettings(_Model):
+    """How a submitted notebook becomes modules (see `autograder.notebook`)."""
+
+    #: ``definitions``: keep imports, definitions and constant assignments, skip every other
+    #: top-level statement (training runs, plots, downloads) and list what was skipped;
+    #: ``execute``: run every cell of a module, in order, when the worker imports it, each under
+    #: ``cell_timeout`` with matplotlib's non-GUI backend; a failing cell is reported (in what the
+    #: code printed) and the next one runs.
+    mode: Literal["definitions", "execute"] = "definitions"
+    #: Seconds one cell may run in ``execute`` mode. A module's cells all run while it is imported,
+    #: which counts against its first question's ``timeout``: keep their sum below it.
+    cell_timeout: float = Field(default=2, gt=0)
+
+
 class QuestionSpec(_Model):
     """One question as written in the file: only ``points`` is required."""
 
@@ -91,6 +105,8 @@ class _FileConfig(_Model):
     modules: list[str] = Field(min_length=1)
     defaults: Defaults = Field(default_factory=Defaults)
     limits: Limits = Field(default_factory=Limits)
+    notebook: NotebookSettings = Field(default_factory=NotebookSettings)
+    callables: list[str] = Field(default_factory=list)
     questions: dict[str, QuestionSpec] = Field(min_length=1)
 
 
@@ -113,6 +129,12 @@ class GradingConfig(_Model):
     modules: list[str] = Field(min_length=1)
     defaults: Defaults = Field(default_factory=Defaults)
     limits: Limits = Field(default_factory=Limits)
+    #: How submitted notebooks are read.
+    notebook: NotebookSettings = Field(default_factory=NotebookSettings)
+    #: ``"<module>.<function>"`` reference functions the hidden suites may pass to student code
+    #: by name (``deriv("square", 2.0)``): the worker receives their reference source and resolves
+    #: a string argument equal to a function name to that function. The one place they are declared.
+    callables: tuple[str, ...] = ()
     #: Question id (``"<module>.<function>"``) -> resolved settings, in file order.
     questions: dict[str, QuestionConfig] = Field(min_length=1)
 
@@ -129,7 +151,17 @@ class GradingConfig(_Model):
                 _check_dotted(required, self.modules, f"questions.{qid}.requires[{i}]", "entry")
                 if required == qid:
                     raise ValueError(f"questions.{qid}.requires[{i}]: a question cannot require itself")
+        for i, name in enumerate(self.callables):
+            _check_dotted(name, self.modules, f"callables[{i}]", "entry")
+        names = [c.split(".", 1)[1] for c in self.callables]
+        if len(set(names)) != len(names):
+            raise ValueError(f"callables: two entries have the same function name: {list(self.callables)}")
         return self
+
+    @property
+    def callable_names(self) -> dict[str, str]:
+        """``{function name: "<module>.<function>"}`` of the callables passed by name."""
+        return {c.split(".", 1)[1]: c for c in self.callables}
 
     def question(self, qid: str) -> QuestionConfig:
         """The settings of question `qid`; KeyError naming the known ids if there is none."""
@@ -234,6 +266,8 @@ def _resolve(spec: _FileConfig) -> dict[str, Any]:
         "modules": spec.modules,
         "defaults": spec.defaults,
         "limits": spec.limits,
+        "notebook": spec.notebook,
+        "callables": tuple(spec.callables),
         "questions": questions,
     }
 

@@ -62,8 +62,7 @@ def reference_source(qualified: str) -> str:
         used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         for dep in sorted(used - {name}):
             value = getattr(module, dep, None)
-            if inspect.isfunction(value) and value.__module__ == module.__name__ \
-                    and dep not in ("square", "sigmoid", "leaky_relu"):
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
                 visit(dep)
         ordered.append(name)
 
@@ -71,6 +70,12 @@ def reference_source(qualified: str) -> str:
     source = "\n\n".join(inspect.getsource(getattr(module, n)) for n in ordered)
     compile(source, f"<reference {func_name}>", "exec", dont_inherit=True)  # a bug here is the grader's
     return source
+
+
+def callable_sources(config: GradingConfig) -> dict[str, str]:
+    """{``worker.CALLABLE_PREFIX`` + name: reference source} of grading.yml's ``callables``: the
+    functions a hidden test may pass to student code by name, sent to every worker child."""
+    return {f"callable:{name}": reference_source(qualified) for name, qualified in config.callable_names.items()}
 
 
 def prerequisites(config: GradingConfig, question: str) -> dict[str, str]:
@@ -346,7 +351,8 @@ class GradingPlugin:
             if self.slot.question != key:
                 deadline = min(time.monotonic() + q.timeout, run.deadline)
                 try:
-                    self.slot.begin_question(key, module, prerequisites(self.config, question), deadline)
+                    self.slot.begin_question(key, module, {**callable_sources(self.config),
+                                                              **prerequisites(self.config, question)}, deadline)
                 except CallFailed as exc:
                     if exc.phase == "import" or exc.kind in ("timeout", "crash"):
                         exc = import_failure(module, exc)

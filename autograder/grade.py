@@ -135,7 +135,7 @@ def _load(position: int, source: SubmissionSource, config: GradingConfig, workdi
     dest = workdir / f"{position:05d}"
     if dest.exists():  # a chunk retried after its job process died
         shutil.rmtree(dest)
-    return load(source, dest, config.modules)
+    return load(source, dest, config.modules, notebook=config.notebook)
 
 
 def _grade_chunk_job(sources: Chunk) -> list[SubmissionResult]:

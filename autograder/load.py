@@ -8,9 +8,8 @@ else stays behind; files that could tamper with grading (``conftest.py``, ``site
 
 Zips are read member by member with `zipfile` (never ``extractall``): members whose path leaves
 the submission, symbolic links, oversized members, too many entries, too much data, encrypted
-or corrupt archives are refused with a note. Notebooks are rebuilt into modules from code cells
-tagged ``{"autograder": {"module": "foundations"}}`` in their metadata or starting with the line
-``# module: foundations``; IPython magics and shell lines are commented out.
+or corrupt archives are refused with a note. Notebooks are rebuilt into modules by
+`autograder.notebook` (definitions only: training runs, plots and downloads are skipped and listed).
 
 Student code is never executed or imported here: a module with a syntax error is copied (the
 worker reports it as the student's failure) and gets a note computed with `ast.parse`.
@@ -18,13 +17,13 @@ worker reports it as the student's failure) and gets a note computed with `ast.p
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import os
 import re
 import stat
 import sys
 import tokenize
-import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -57,11 +56,6 @@ TAMPERING_NAMES = frozenset({
 })
 #: Module or package names of the grader and its libraries that a submission must not shadow.
 TAMPERING_STEMS = frozenset({"numpy", "pytest", "_pytest", "autograder", "solutions", "pluggy"})
-#: Cell magics whose body is ordinary Python: only their first line is commented out.
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
-
-_MODULE_LINE = re.compile(r"^\s*#\s*module\s*:\s*(\S+)\s*$")
-_MAGIC_LINE = re.compile(r"^(\s*)([%!](?!=).*)$")
 
 
 @dataclass
@@ -83,6 +77,8 @@ class _State:
     found: dict[str, tuple[bytes, str, list[tuple[int, int]] | None]] = field(default_factory=dict)
     #: modules refused with a note of their own (so no "was not found" note is added)
     refused: set[str] = field(default_factory=set)
+    #: grading.yml's ``notebook`` settings (`autograder.config.NotebookSettings`), or None: the defaults
+    notebook: object = None
 
     def suspect(self, name: str, why: str) -> None:
         if name not in self.suspicious:
@@ -97,7 +93,7 @@ class _Refused(Exception):
 # --- public entry point -------------------------------------------------------------------------
 
 
-def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> LoadedSubmission:
+def load(source: SubmissionSource, dest: Path, modules: Sequence[str], *, notebook=None) -> LoadedSubmission:
     """Copy `source`'s gradable modules into the new folder `dest`.
 
     Args:
@@ -105,6 +101,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> Loaded
         dest: a folder that does not exist yet; it is created with mode 0755 and the modules
             are written with mode 0644, so an unprivileged sandbox user can read them.
         modules: the assignment's module names, e.g. ``("foundations", "linear_regression")``.
+        notebook: grading.yml's ``notebook`` settings (mode, cell_timeout); None for the defaults.
 
     Returns:
         The submission as loaded: the modules copied, notes for the student and the TA, and the
@@ -115,7 +112,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> Loaded
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.mkdir(mode=0o755)
     os.chmod(dest, 0o755)  # whatever the umask
-    state = _State(modules=tuple(modules))
+    state = _State(modules=tuple(modules), notebook=notebook)
     path = Path(source.path)
     label = path.name
     try:
@@ -418,124 +415,35 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _from_notebook(data: bytes, label: str, state: _State) -> None:
-    """Rebuild modules from a notebook's tagged code cells (modules already found are kept)."""
-    import nbformat  # only submissions with notebooks pay for it
+    """Rebuild modules from a notebook's code cells (`autograder.notebook`; modules already found are kept)."""
+    from autograder.notebook import read_notebook
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        state.notes.append(f"{label} is not UTF-8 text, so it could not be read as a notebook")
-        return
-    errors: dict = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4, capture_validation_error=errors)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds on hostile input; none may stop grading
-        state.notes.append(f"{label} could not be read as a notebook ({type(exc).__name__}): nothing in it was graded")
-        return
-    if errors.get("ValidationError") is not None:
-        first = str(errors["ValidationError"]).splitlines()[0][:200]
-        state.notes.append(f"{label} is not a fully valid notebook ({first}); its code cells were read anyway")
-
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(cells, list):
-        state.notes.append(f"{label} has no cells: nothing in it was graded")
-        return
-    pieces: dict[str, list[tuple[int, str]]] = {}
-    current: str | None = None
-    untagged = 0
-    unknown: list[str] = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            continue
-        tag = _cell_tag(cell, source)
-        if tag is not None:
-            if tag in state.modules:
-                current = tag
-            else:
-                current = None
-                unknown.append(_printable(tag)[:40])
-        if current is None:
-            if source.strip():
-                untagged += 1
-            continue
-        pieces.setdefault(current, []).append((number, source))
-
-    if unknown:
-        state.notes.append(
-            f"{label}: cells tagged with unknown module {', '.join(repr(u) for u in unknown)} were ignored "
-            f"(the modules are {', '.join(state.modules)})"
-        )
-    if not pieces:
-        state.notes.append(
-            f"{label}: no code cell is tagged with a module, so nothing in it was graded. Start the first "
-            f"cell of each module with a line such as `# module: {state.modules[0]}`"
-        )
-        return
-    if untagged:
-        state.notes.append(f"{label}: {untagged} code cell(s) before the first `# module:` line were ignored")
-    for module, module_cells in pieces.items():
+    settings = state.notebook
+    built = read_notebook(data, label, state.modules, _reference_functions(),
+                          mode=getattr(settings, "mode", "definitions"),
+                          cell_timeout=getattr(settings, "cell_timeout", 2.0))
+    state.notes.extend(built.notes)
+    for module, (source, cell_map) in built.modules.items():
         if module in state.found or module in state.refused:
             state.notes.append(f"{label}: the cells of {module} were not used: {module}.py was already found")
-            continue
-        data, cell_map, magics = _assemble(module_cells)
-        if magics:
-            shown = "; ".join(f"cell {c}: {_printable(line)[:60]}" for c, line in magics[:3])
-            more = f" and {len(magics) - 3} more" if len(magics) > 3 else ""
-            state.notes.append(
-                f"{module}.py (from {label}): {len(magics)} IPython magic or shell line(s) were commented out "
-                f"({shown}{more})"
-            )
-        if len(data) > MAX_MODULE_BYTES:
+        elif len(source) > MAX_MODULE_BYTES:
             state.refused.add(module)
             state.notes.append(f"{module}.py (from {label}) is larger than {_mib(MAX_MODULE_BYTES)}: its questions score 0")
-            continue
-        state.found[module] = (data, label, cell_map)
-        state.notes.append(f"{module}.py was built from the code cells of {label}")
+        else:
+            state.found[module] = (source, label, cell_map)
 
 
-def _cell_tag(cell: dict, source: str) -> str | None:
-    metadata = cell.get("metadata")
-    if isinstance(metadata, dict):
-        tag = metadata.get("autograder")
-        if isinstance(tag, dict) and isinstance(tag.get("module"), str):
-            return tag["module"]
-    first = source.lstrip("\n").split("\n", 1)[0]
-    match = _MODULE_LINE.match(first)
-    return match.group(1) if match else None
+@functools.cache
+def _reference_functions() -> dict[str, frozenset[str]]:
+    """``{module: top-level function names of the reference}`` (grading.yml's assignment), by which
+    an untagged notebook cell is attributed; empty if the reference cannot be read."""
+    try:
+        from autograder.config import load_config
+        from autograder.validate import reference_functions
 
-
-def _assemble(cells: list[tuple[int, str]]) -> tuple[bytes, list[tuple[int, int]], list[tuple[int, str]]]:
-    """Join cells into module source, commenting out magics; returns (source, [(first line, cell)], magics)."""
-    lines: list[str] = []
-    cell_map: list[tuple[int, int]] = []
-    magics: list[tuple[int, str]] = []
-    for number, source in cells:
-        cell_lines = source.splitlines()
-        cell_map.append((len(lines) + 1, number))
-        first = next((line for line in cell_lines if line.strip()), "")
-        if first.lstrip().startswith("%%"):
-            magic = first.lstrip()[2:].split(" ", 1)[0]
-            if magic not in PYTHON_CELL_MAGICS:  # the body is not Python (%%bash, %%writefile, ...)
-                magics.append((number, first.strip()))
-                lines.extend("# " + line for line in cell_lines)
-                lines.append("")
-                continue
-        for line in cell_lines:
-            match = _MAGIC_LINE.match(line)
-            if match:
-                indent, magic = match.groups()
-                magics.append((number, magic.strip()))
-                line = f"{indent}pass  # {magic}" if indent else f"# {magic}"
-            lines.append(line)
-        lines.append("")
-    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), cell_map, magics
+        return {m: frozenset(names) for m, names in reference_functions(load_config()).items()}
+    except Exception:  # noqa: BLE001 - attribution by the notebook's own cells still works
+        return {}
 
 
 # --- notes ------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ The release step, in order (each a function of this module, testable on its own)
 6. ``build_zip``: a deterministic zip of the same files (fixed timestamps, sorted entries).
 
 ``release`` runs them all; ``add_release_command``/``run_release`` are the CLI hook
-(``autograder release [--out assignments] [--zip PATH]``).
+(``autograder release [--out assignments] [--zip PATH] [--config FILE]``; it validates first,
+and regenerates the sample class, `autograder.sample_class`, when it writes the repository's own release).
 """
 from __future__ import annotations
 
@@ -149,10 +150,12 @@ class Layout:
 
     root: Path
     assignment: str = ASSIGNMENT
+    #: grading.yml to use instead of the root's (``autograder release --config``).
+    config_file: Path | None = None
 
     @property
     def grading_file(self) -> Path:
-        return self.root / "grading.yml"
+        return self.config_file if self.config_file is not None else self.root / "grading.yml"
 
     @property
     def solutions_dir(self) -> Path:
@@ -582,6 +585,50 @@ def render_stub(
     return stub
 
 
+def render_solution(source: str, blocks: Sequence[SolutionBlock], *, module: str, modules: Sequence[str],
+                    filename: str, package: str = f"solutions.{ASSIGNMENT}") -> str:
+    """The solution module as a released module would hold it once solved: imports and constants
+    rewritten as in `render_stub`, the marker and hint lines removed, the answers kept.
+
+    Used to build filled-in notebooks and the sample class, and to run the public checks on the
+    reference (`autograder.validate`).
+    """
+    source = _apply_rewrites(source, module, modules, filename, package)
+    lines = source.splitlines()
+    drop = set()
+    for block in blocks:
+        drop.update({block.begin - 1, block.end - 1})
+        drop.update(i for i in range(block.begin, block.end - 1) if lines[i].strip().startswith(HINT_PREFIX))
+    return _squeeze_blank_lines(line for i, line in enumerate(lines) if i not in drop)
+
+
+def _sources(layout: Layout) -> tuple[tuple[Question, ...], tuple[str, ...], tuple[str, ...],
+                                        dict[str, str], dict[str, tuple[SolutionBlock, ...]]]:
+    """``(questions, graded modules, released modules, {module: source}, {module: blocks})``."""
+    questions, graded = load_questions(layout.grading_file)
+    modules = tuple(graded) + tuple(m for m in SUPPORT_MODULES if m not in graded)
+    sources: dict[str, str] = {}
+    blocks: dict[str, tuple[SolutionBlock, ...]] = {}
+    for module in modules:
+        path = layout.solutions_dir / f"{module}.py"
+        if not path.is_file():
+            raise ReleaseError(f"{layout.display(path)}: missing (listed in grading.yml or SUPPORT_MODULES)")
+        sources[module] = path.read_text(encoding="utf-8")
+        blocks[module] = parse_markers(sources[module], layout.display(path))
+    return questions, tuple(graded), modules, sources, blocks
+
+
+def solution_modules(layout: Layout) -> dict[str, str]:
+    """``{graded module: its solved release form}`` (`render_solution`), in grading.yml's order."""
+    _, graded, modules, sources, blocks = _sources(layout)
+    return {
+        m: render_solution(sources[m], blocks[m], module=m, modules=modules,
+                           filename=layout.display(layout.solutions_dir / f"{m}.py"),
+                           package=f"solutions.{layout.assignment}")
+        for m in graded
+    }
+
+
 # --------------------------------------------------------------------------- 3. notebook
 
 
@@ -623,16 +670,108 @@ def split_cells(stub: str) -> tuple[str | None, list[str]]:
     return docstring, [text for text in ("\n".join(c).strip("\n") for c in chunks) if text.strip()]
 
 
-def build_notebook(stubs: Mapping[str, str], questions: Sequence[Question]) -> str:
-    """The notebook form of the stubs: per module a markdown cell, then one code cell per chunk.
+MODULE_MAGIC = "%%module"
+"""The first line of a notebook code cell that belongs to a module: ``%%module foundations``.
 
-    Every code cell starts with the line ``# module: <name>`` and carries the cell metadata
-    ``{"autograder": {"module": "<name>"}}``; the grader rebuilds ``<name>.py`` from them. Cell
-    ids are derived from the content, and nothing depends on the time, so the output is stable.
+In Jupyter the cell magic (registered by the release's ``check.notebook_setup()``) runs the cell in
+that module's own namespace, so the two models' ``forward`` never meet; the grader
+(`autograder.notebook`) rebuilds ``<module>.py`` from these cells."""
+
+SKIP_LINE = "# autograder: skip"
+"""The first line (and ``{"autograder": {"skip": true}}`` the metadata) of a cell the grader skips."""
+
+
+def _defined(chunk: str) -> list[str]:
+    """Names of the top-level functions and classes a code chunk defines."""
+    return [n.name for n in ast.parse(chunk).body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _summary(stub: str, function: str) -> str:
+    """The first paragraph of ``function``'s docstring in ``stub`` (what to implement)."""
+    for node in ast.parse(stub).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            doc = (ast.get_docstring(node) or "").strip()
+            return doc.split("\n\n", 1)[0].replace("\n", " ") if doc else ""
+    return ""
+
+
+def _args_section(stub: str, function: str) -> str:
+    """The ``Args:`` and ``Returns:`` part of ``function``'s docstring (the shapes), or ``""``."""
+    for node in ast.parse(stub).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            doc = ast.get_docstring(node) or ""
+            at = doc.find("Args:")
+            return doc[at:].strip() if at >= 0 else ""
+    return ""
+
+
+def _skip_cell(source: str, key: str):
+    from nbformat import v4
+
+    cell = v4.new_code_cell(f"{SKIP_LINE}\n{source}", id=_cell_id("skip", key, source))
+    cell.metadata["autograder"] = {"skip": True}
+    return cell
+
+
+def _training_cell(stubs: Mapping[str, str]) -> str:
+    """The optional last cell: train every model module (one with ``train`` and ``predict``) on
+    the lesson's data and plot the batch losses."""
+    models = [m for m, stub in stubs.items() if {"train", "predict"} <= set(_defined(stub))]
+    return (
+        "# Optional: train the models on the lesson's data and plot their batch losses.\n"
+        "# The grader never runs this cell (its first line says so).\n"
+        "import numpy as np\n"
+        "from data import load_lesson_split\n"
+        "\n"
+        "X_train, X_test, y_train, y_test = load_lesson_split()\n"
+        "curves = {}\n"
+        f"for part in ({', '.join(models)},):\n"
+        "    try:\n"
+        "        losses, weights = part.train(X_train, y_train, n_iter=2000, learning_rate=0.001,\n"
+        "                                     batch_size=23, return_losses=True, return_weights=True)\n"
+        "    except NotImplementedError as error:\n"
+        "        print(f\"{part.__name__}: {error}\")\n"
+        "        continue\n"
+        "    mse = float(np.mean((y_test - part.predict(X_test, weights)) ** 2))\n"
+        "    print(f\"{part.__name__}: test MSE {mse:.2f} after {len(losses)} batches\")\n"
+        "    curves[part.__name__] = losses\n"
+        "try:\n"
+        "    import matplotlib.pyplot as plt\n"
+        "except ImportError:  # matplotlib is optional: numpy and pytest are all the checks need\n"
+        "    plt = None\n"
+        "if curves and plt is not None:\n"
+        "    for name, losses in curves.items():\n"
+        "        plt.plot(losses, label=name, alpha=0.7)\n"
+        "    plt.yscale(\"log\")\n"
+        "    plt.xlabel(\"batch\")\n"
+        "    plt.ylabel(\"batch mean squared error\")\n"
+        "    plt.legend()\n"
+        "    plt.show()"
+    )
+
+
+def build_notebook(
+    stubs: Mapping[str, str],
+    questions: Sequence[Question],
+    hints: Mapping[str, str] | None = None,
+) -> str:
+    """The student notebook, generated from the same stubs (or solved modules) as the ``.py`` files.
+
+    Cells, in order: the introduction; a setup cell (``check.notebook_setup()``, which registers
+    the ``%%module`` cell magic); per module a heading with the module's docstring, then one code
+    cell per chunk of the module (`split_cells`), each starting with ``%%module <name>`` and
+    carrying the metadata ``{"autograder": {"module": "<name>"}}``; before each question's cell
+    a markdown cell (what to implement, the shapes, the points, the hint) and after it a check
+    cell (``check("<id>")``: the question's public checks, reported as ``python check.py``
+    reports them); last, an optional cell that trains the models and plots their losses. Setup,
+    check and training cells start with `SKIP_LINE` and carry ``{"autograder": {"skip": true}}``:
+    the grader never runs them. Cell ids come from the content and nothing depends on the time.
 
     Args:
-        stubs: ``{module: stub text}`` in the order the notebook shows them.
-        questions: the graded questions (their points are listed in each module's heading).
+        stubs: ``{module: stub (or solved) text}`` in the order the notebook shows them.
+        questions: the graded questions.
+        hints: ``{question id: hint}`` (optional), shown in the question's markdown cell.
 
     Returns:
         The notebook as JSON text (nbformat 4), ending in a newline.
@@ -640,27 +779,52 @@ def build_notebook(stubs: Mapping[str, str], questions: Sequence[Question]) -> s
     import nbformat
     from nbformat import v4
 
+    hints = dict(hints or {})
+    by_function = {(q.module, q.function): q for q in questions}
     cells = [
-        v4.new_markdown_cell(
-            _read_template("notebook_intro.md").strip(),
-            id=_cell_id("intro"),
-        )
+        v4.new_markdown_cell(_read_template("notebook_intro.md").strip(), id=_cell_id("intro")),
+        _skip_cell("# Run this cell first: each part below then keeps its own namespace (%%module),\n"
+                   "# and the check cells run the public checks on the code of this notebook.\n"
+                   "from check import check, notebook_setup\n"
+                   "\n"
+                   "notebook_setup()", "setup"),
     ]
     for module, stub in stubs.items():
         docstring, chunks = split_cells(stub)
         todo = [q for q in questions if q.module == module]
-        heading = [f"## `{module}.py`", ""]
+        heading = [f"## Part `{module}`", ""]
         if docstring:
             heading += [docstring, ""]
         if todo:
             heading.append("To implement here (points):")
             heading += [f"- `{q.function}` ({_points(q.points)})" for q in todo]
+        heading += ["", f"Every code cell of this part starts with `{MODULE_MAGIC} {module}`: keep that line. "
+                    f"It runs the cell in the namespace `{module}` of its own, as the grader does with "
+                    f"`{module}.py`."]
         cells.append(v4.new_markdown_cell("\n".join(heading).strip(), id=_cell_id(module, "heading")))
         for index, chunk in enumerate(chunks):
-            source = f"# module: {module}\n{chunk}"
+            asked = [by_function[(module, name)] for name in _defined(chunk) if (module, name) in by_function]
+            for q in asked:
+                text = [f"### `{q.id}` ({_points(q.points)})", "", _summary(stub, q.function)]
+                shapes = _args_section(stub, q.function)
+                if shapes:
+                    text += ["", "```text", shapes, "```"]
+                if hints.get(q.id):
+                    text += ["", f"*Hint:* {hints[q.id]}"]
+                text += ["", "Replace the `TODO` block of the cell below (with its `raise NotImplementedError`); "
+                         "the cell after it runs the public checks of this question."]
+                cells.append(v4.new_markdown_cell("\n".join(text).strip(), id=_cell_id(q.id, "about")))
+            source = f"{MODULE_MAGIC} {module}\n{chunk}"
             cell = v4.new_code_cell(source, id=_cell_id(module, str(index), source))
             cell.metadata["autograder"] = {"module": module}
             cells.append(cell)
+            for q in asked:
+                cells.append(_skip_cell(f'check("{q.id}");', q.id))
+    cells.append(v4.new_markdown_cell(
+        "## Optional: train both models\n\nOnce `train` works in both parts, the cell below trains the "
+        "models on the lesson's Boston housing split and plots their losses. It is for you: the grader "
+        "skips it.", id=_cell_id("training", "heading")))
+    cells.append(_skip_cell(_training_cell(stubs), "training"))
     notebook = v4.new_notebook(
         cells=cells,
         metadata={
@@ -730,8 +894,24 @@ def build_handout(questions: Sequence[Question], stubs: Mapping[str, str]) -> st
         if q.requires:
             needs = ", ".join(f"`{r}`" for r in q.requires)
             requires.append(f"- `{q.id}` is graded with our {needs}")
+    asked = {(q.module, q.function) for q in questions}
+    modules = list(dict.fromkeys(q.module for q in questions))
+    module_rows = []
+    for module in modules:
+        doc = ast.get_docstring(ast.parse(stubs[module])) or ""
+        first = doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
+        first = first.replace("|", "\\|")
+        module_rows.append(f"| `{module}.py` | {first} |")
+    given = []
+    for module in modules:
+        names = [n for n in _defined(stubs[module]) if not n.startswith("_") and (module, n) not in asked]
+        if names:
+            given.append(f"- `{module}.py`:")
+            given += [f"  - `{n}`: {_first_docstring_line(stubs[module], n)}".rstrip(": ") for n in names]
     values = {
         "QUESTION_TABLE": "\n".join(rows),
+        "MODULE_ROWS": "\n".join(module_rows),
+        "GIVEN_FUNCTIONS": "\n".join(given) if given else "- (none)",
         "TOTAL_POINTS": _g(sum(q.points for q in questions)),
         "TOLERANCES": "\n".join(tol_lines),
         "TIMEOUTS": "\n".join(time_lines),
@@ -862,7 +1042,8 @@ def build_release(layout: Layout) -> Release:
             raise ReleaseError(f"{layout.display(path)}: missing (listed in DATA_FILES)")
         add(f"data/{name}", path.read_bytes())
     add("README.md", build_handout(questions, stubs))
-    add(NOTEBOOK_NAME, build_notebook({m: stubs[m] for m in graded}, questions))
+    hints = {f"{m}.{b.function}": " ".join(b.hint) for m in graded for b in blocks[m]}
+    add(NOTEBOOK_NAME, build_notebook({m: stubs[m] for m in graded}, questions, hints))
     add("check.py", _read_template("check.py"))
     add("pytest.ini", _read_template("pytest.ini"))
     add("requirements.txt", _read_template("requirements.txt"))
@@ -964,13 +1145,14 @@ def build_zip(files: Mapping[str, bytes], zip_path: Path, top: str = ASSIGNMENT)
 # --------------------------------------------------------------------------- all of it + CLI
 
 
-def release(root: Path, out: Path, zip_path: Path | None = None) -> Release:
+def release(root: Path, out: Path, zip_path: Path | None = None, config_file: Path | None = None) -> Release:
     """Build the release from ``root`` and write ``out/<assignment>/`` (and the zip, if asked).
 
     Args:
         root: the repository root.
         out: the folder that holds the release folder (``assignments``).
         zip_path: where to write the student zip, or ``None``.
+        config_file: grading.yml to use (default: ``root/grading.yml``).
 
     Returns:
         The `Release` that was written.
@@ -978,7 +1160,7 @@ def release(root: Path, out: Path, zip_path: Path | None = None) -> Release:
     Raises:
         ReleaseError: if the release cannot be built; nothing is written then.
     """
-    layout = Layout(root=root)
+    layout = Layout(root=root, config_file=None if config_file is None else Path(config_file))
     built = build_release(layout)
     write_tree(built.files, out / layout.assignment)
     if zip_path is not None:
@@ -1011,6 +1193,9 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="the folder that receives <assignment>/ (default: assignments)",
     )
     parser.add_argument("--zip", type=Path, default=None, metavar="PATH", help="also write the student zip here")
+    parser.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    parser.add_argument("--no-validate", dest="validate", action="store_false",
+                        help="skip `autograder validate` (grading.yml, suites, reference, public checks)")
     parser.add_argument(
         "--root", type=Path, default=Path(__file__).resolve().parents[1],
         help=argparse.SUPPRESS,
@@ -1027,8 +1212,25 @@ def run_release(args: argparse.Namespace) -> int:
         nothing was written).
     """
     root = getattr(args, "root", None) or Path(__file__).resolve().parents[1]
+    config_file = getattr(args, "config", None)
+    if getattr(args, "validate", True):
+        from autograder.config import ConfigError, load_config
+        from autograder.validate import SUITES, problems
+
+        try:
+            config = load_config(config_file if config_file is not None else Path(root) / "grading.yml")
+        except ConfigError as error:
+            print(f"autograder release: error: {error}", file=sys.stderr)
+            return 1
+        suites = Path(root) / "autograder" / "suites"
+        found = problems(config, root=Path(root), suites=suites if suites.is_dir() else SUITES,
+                         config_file=config_file)
+        if found:
+            print("\n".join(f"autograder release: error: {p}" for p in found), file=sys.stderr)
+            print("autograder release: nothing was written", file=sys.stderr)
+            return 1
     try:
-        built = release(Path(root), Path(args.out), args.zip)
+        built = release(Path(root), Path(args.out), args.zip, config_file)
     except ReleaseError as error:
         print(f"autograder release: error: {error}", file=sys.stderr)
         print("autograder release: nothing was written", file=sys.stderr)
@@ -1036,6 +1238,16 @@ def run_release(args: argparse.Namespace) -> int:
     dest = Path(args.out) / ASSIGNMENT
     todo = sum(len(b) for b in built.blocks.values())
     print(f"wrote {dest}/ ({len(built.files)} files, {todo} TODO blocks, {len(built.questions)} questions)")
+    if Path(args.out).resolve() == (Path(root) / "assignments").resolve():  # the repository's own release
+        from autograder.sample_class import TARGET, ClassError, write_class
+
+        try:
+            count = write_class(Path(root))
+        except ClassError as error:
+            print(f"autograder release: error: the sample class: {error}", file=sys.stderr)
+            return 1
+        if count:
+            print(f"wrote {Path(root) / TARGET}/ ({count} files: the sample class, from data/sample_class/)")
     if args.zip is not None:
         print(f"wrote {args.zip}")
     return 0

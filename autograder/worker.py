@@ -47,20 +47,11 @@ import random  # noqa: E402
 import typing  # noqa: E402,F401  (what student modules commonly import)
 
 
-# The fixed table of lesson functions a grader may pass by name (e.g. deriv("square", 2.0)).
-def square(x):
-    return np.power(x, 2)
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def leaky_relu(x):
-    return np.maximum(0.2 * x, x)
-
-
-LESSON_FUNCTIONS = {"square": square, "sigmoid": sigmoid, "leaky_relu": leaky_relu}
+# The lesson functions a grader may pass by name (e.g. deriv("square", 2.0)): declared under
+# `callables` in grading.yml; their reference source arrives with a child's prerequisites, under
+# the key CALLABLE_PREFIX + name (see `inject`), and is filled in here.
+CALLABLE_PREFIX = "callable:"
+LESSON_FUNCTIONS: dict = {}
 
 
 def _set_limit(which: int, value: int) -> None:
@@ -249,14 +240,19 @@ def inject(module, sources: dict[str, str]) -> None:
 
     Args:
         module: the student's module.
-        sources: {function name: source code defining it (and any helper it needs)}.
+        sources: {function name: source code defining it (and any helper it needs)}; a name
+            ``CALLABLE_PREFIX + f`` puts ``f`` into `LESSON_FUNCTIONS` instead of the module.
     """
     namespace = {"np": np, "numpy": np, **LESSON_FUNCTIONS}
     for name, source in sources.items():
         code = compile(source, f"<reference {name}>", "exec", dont_inherit=True,
                        flags=__future__.annotations.compiler_flag)  # annotations stay strings
         exec(code, namespace)
-        setattr(module, name, namespace[name])
+        if name.startswith(CALLABLE_PREFIX):  # a callable passed by name: the table, not the module
+            bare = name[len(CALLABLE_PREFIX):]
+            LESSON_FUNCTIONS[bare] = namespace[bare]
+        else:
+            setattr(module, name, namespace[name])
 
 
 def inject_failure(exc: BaseException) -> dict:

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from autograder.cli import main
+from autograder.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,10 @@ def test_grading_one_student_folder_prints_the_isolation_level(tmp_path, capsys)
     assert "1 submissions in" in out and "isolation: " in out
     assert "graded 1, reused 0, re-scored 0, kept 0 not in this run" in out
     rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
-    assert len(rows) == 2 and rows[1].startswith("zoe,2,2,2,2,2,2,2,0,0,0,0,14,30,graded,")
+    config = load_config()  # full points on foundations' questions, 0 elsewhere (no other module)
+    points = [q.points if qid.startswith("foundations.") else 0 for qid, q in config.questions.items()]
+    row = ",".join(f"{p:g}" for p in [*points, sum(points), config.total_points])
+    assert len(rows) == 2 and rows[1].startswith(f"zoe,{row},graded,")
 
 
 def test_doctor_reports_the_isolation_level(capsys):

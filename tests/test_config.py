@@ -54,7 +54,9 @@ def test_repository_grading_yml_loads_with_resolved_questions():
     assert config.assignment == "nn_from_scratch"
     assert config.modules == ["foundations", "linear_regression", "neural_network"]
     assert list(config.questions)[:2] == ["foundations.deriv", "foundations.chain_deriv_2"]
-    assert config.total_points == 30.0
+    assert config.total_points == sum(q.points for q in config.questions.values())
+    assert config.callables == ("foundations.square", "foundations.sigmoid", "foundations.leaky_relu")
+    assert config.notebook.mode == "definitions"
     train = config.question("linear_regression.train")
     assert (train.points, train.rtol, train.atol, train.timeout) == (4.0, 1e-4, 1e-6, 30.0)
     assert train.requires == ("linear_regression.forward", "linear_regression.loss_gradients")

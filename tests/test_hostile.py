@@ -2,9 +2,11 @@
 
 The whole corpus is graded in ONE batch (``autograder.grade.grade``, ``jobs=2``) together with the
 full solution and an ordinary mistake (``tests/submissions/controls/forward_difference``). Each
-fixture folder holds the module carrying the attack (see its ``manifest.yml``); the test completes
-it with the reference's other modules, so that every question the attack does not target must score
-exactly what the reference scores.
+fixture folder holds only the attack: a module file with the attacking functions and statements,
+which the test puts into the reference's module (`_complete`), and the extra files the attack
+ships (see ``manifest.yml``). So the fixtures follow the reference (a new question is the
+reference's in every fixture), and every question the attack does not target must score exactly
+what the reference scores.
 
 To keep the run short (about 30 s on 2 cores; timeouts dominate) the batch is graded with a copy of
 ``grading.yml`` whose time and resource limits are lower (``QUICK``: 1.5 s per call, 3 s per
@@ -53,7 +55,9 @@ import yaml
 from autograder import sandbox
 from autograder.config import GradingConfig, load_config
 from autograder.grade import GradeSummary, grade
+from autograder.release import Layout, solution_modules
 from autograder.report import ISOLATION_TEXT
+from autograder.sample_class import merge
 from autograder.results import Isolation
 from autograder.sandbox import CallFailed, SandboxError, Slot, detect_isolation
 
@@ -273,14 +277,21 @@ class Batch:
     seconds: float = 0.0
 
 
+REFERENCE = solution_modules(Layout(REPO))  # {module: the reference, as a solved release module}
+
+
 def _complete(src: Path | None, dest: Path) -> None:
-    """Copy a fixture (or nothing) into `dest` and add the reference's modules it lacks."""
+    """Build a submission in `dest` from the reference and a fixture (or nothing): a fixture's
+    `<module>.py` holds only the attack (its functions replace the reference's of the same name,
+    its statements run at import; `autograder.sample_class.merge`), so the fixture follows the
+    reference when a question is added; the fixture's other files are copied as they are."""
     if src is not None:
         shutil.copytree(src, dest)
     dest.mkdir(exist_ok=True)
     for module in MODULES:
-        if not (dest / f"{module}.py").exists():
-            shutil.copyfile(SOLUTION / f"{module}.py", dest / f"{module}.py")
+        path = dest / f"{module}.py"
+        attack = path.read_text(encoding="utf-8") if path.exists() else ""
+        path.write_text(merge(REFERENCE[module], attack, str(path)) if attack else REFERENCE[module], encoding="utf-8")
 
 
 def _gradebook(out: Path) -> dict[str, dict[str, str]]:

@@ -229,37 +229,120 @@ def test_the_handout_lists_every_question_with_its_points(built):
 
 
 def test_the_notebook_rebuilds_each_stub_module(built):
-    """Every code cell names its module (metadata and first line); joined, they are the stub."""
+    """Every module cell names its module (metadata and a %%module first line); joined, they are
+    the stub. The other code cells (setup, checks, training) are marked for the grader to skip."""
     notebook = json.loads(built.files["nn_from_scratch.ipynb"])
     assert notebook["nbformat"] == 4
     ids = [cell["id"] for cell in notebook["cells"]]
     assert len(ids) == len(set(ids))
     rebuilt: dict[str, list[str]] = {}
+    skipped = []
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
             continue
         source = "".join(cell["source"])
-        module = cell["metadata"]["autograder"]["module"]
-        assert source.splitlines()[0] == f"# module: {module}"
         assert cell["outputs"] == [] and cell["execution_count"] is None
+        if cell["metadata"]["autograder"].get("skip"):
+            assert source.splitlines()[0] == rel.SKIP_LINE
+            skipped.append(source.splitlines()[1])
+            continue
+        module = cell["metadata"]["autograder"]["module"]
+        assert source.splitlines()[0] == f"%%module {module}"
         rebuilt.setdefault(module, []).append(source.split("\n", 1)[1])
     assert list(rebuilt) == list(GRADED_MODULES)
     for module, parts in rebuilt.items():
         stub = ast.parse(built.files[f"{module}.py"])
         stub.body = stub.body[1:]  # the module docstring is the section's markdown cell
         assert ast.dump(ast.parse("\n\n".join(parts))) == ast.dump(stub), module
+    # one check cell per question, in grading.yml's order, after the setup cell; the training cell last
+    assert skipped[1:-1] == [f'check("{q.id}");' for q in built.questions]
+    assert "from check import check, notebook_setup" in "".join(notebook["cells"][1]["source"])
+    assert "load_lesson_split" in "".join(notebook["cells"][-1]["source"])
 
 
-def test_the_notebook_runs_top_to_bottom(built):
-    """Each code cell compiles on its own (as Jupyter runs it) and the cells run in one namespace."""
+def test_each_question_has_its_markdown_cell(built):
+    """What to implement, the shapes (the docstring's Args), the points, before the question's cell."""
     notebook = json.loads(built.files["nn_from_scratch.ipynb"])
-    namespace: dict = {"__name__": "__main__"}
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "code":
-            exec(compile("".join(cell["source"]), f"<cell {cell['id']}>", "exec", dont_inherit=True), namespace)
-    assert callable(namespace["deriv"]) and callable(namespace["train"])
-    with pytest.raises(NotImplementedError, match="deriv: not implemented yet"):
-        namespace["deriv"](namespace["square"], 2.0)
+    markdown = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    for q in built.questions:
+        cell = next(m for m in markdown if m.startswith(f"### `{q.id}`"))
+        assert f"({rel._points(q.points)})" in cell.splitlines()[0]
+        assert "Args:" in cell and "Returns:" in cell, q.id
+    assert any("Hint:" in m for m in markdown)
+
+
+def _run_notebook(text: str, folder: Path):
+    """Execute a notebook in ``folder`` with a real Jupyter kernel (nbclient + ipykernel)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.reads(text, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    checks = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.startswith(rel.SKIP_LINE + "\ncheck("):
+            qid = cell.source.split('"')[1]
+            checks[qid] = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+    return notebook, checks
+
+
+@pytest.fixture(scope="module")
+def release_folder(built, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("release") / "nn_from_scratch"
+    for name, content in built.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    return folder
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_in_jupyter_with_the_stubs(built, release_folder):
+    """Top to bottom in a real kernel: every check cell says NOT IMPLEMENTED, nothing raises."""
+    notebook, checks = _run_notebook(built.files["nn_from_scratch.ipynb"].decode(), release_folder)
+    assert list(checks) == [q.id for q in built.questions]
+    for qid, text in checks.items():
+        assert text.startswith("NOT IMPLEMENTED") and qid in text, (qid, text)
+    training = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    assert "linear_regression: train: not implemented yet" in training
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_in_jupyter_with_the_solutions(built, release_folder):
+    """The same notebook filled with the reference: every check passes, the models are kept apart
+    (each part's train calls its own forward), and the training cell prints both test MSEs."""
+    layout = rel.Layout(ROOT)
+    text = rel.build_notebook(rel.solution_modules(layout), built.questions)
+    notebook, checks = _run_notebook(text, release_folder)
+    assert list(checks) == [q.id for q in built.questions]
+    for qid, text in checks.items():
+        assert text.startswith("PASSED") and qid in text, (qid, text)
+    training = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    mse = dict(re.findall(r"(\w+): test MSE ([\d.]+)", training))
+    assert set(mse) == {"linear_regression", "neural_network"}
+    assert float(mse["linear_regression"]) < 27 and float(mse["neural_network"]) < 27
+
+
+def test_the_committed_sample_class_is_what_its_source_builds():
+    """data/submissions/ is generated (`autograder release`) from solutions/ and data/sample_class/."""
+    from autograder.sample_class import TARGET, build_class
+
+    generated = build_class(ROOT)
+    committed = {p.relative_to(ROOT / TARGET).as_posix(): p.read_bytes()
+                 for p in sorted((ROOT / TARGET).rglob("*")) if p.is_file()}
+    assert sorted(committed) == sorted(generated), "run `autograder release` and commit data/submissions/"
+    stale = [name for name in generated if committed[name] != generated[name]]
+    assert not stale, f"run `autograder release` and commit data/submissions/: {stale} differ"
+
+
+def test_a_student_is_the_reference_plus_their_own_functions():
+    from autograder.sample_class import merge
+
+    base = 'import numpy as np\n\n\ndef f(x):\n    return 1\n\n\ndef g(x):\n    return 2\n'
+    merged = merge(base, '"""why"""\nimport torch\n\n\ndef g(x):\n    return 3\n\n\ndef h():\n    pass\n')
+    namespace: dict = {}
+    assert merged.index("import torch") < merged.index("def f")
+    exec(merged.replace("import torch", ""), namespace)
+    assert namespace["f"](0) == 1 and namespace["g"](0) == 3 and "h" in namespace and "why" not in merged
 
 
 def test_the_release_is_deterministic(built, student_zip, tmp_path):
@@ -319,7 +402,8 @@ def test_unpacked_zip_reports_every_question_not_implemented(unpacked):
     assert result.returncode == 1, result.stdout + result.stderr
     assert statuses(result.stdout) == {qid: "NOT IMPLEMENTED" for qid in QUESTION_IDS}
     assert "Traceback" not in result.stdout + result.stderr
-    assert "0 of 11 questions pass the public checks; 0 failed, 11 not implemented yet" in result.stdout
+    n = len(QUESTION_IDS)
+    assert f"0 of {n} questions pass the public checks; 0 failed, {n} not implemented yet" in result.stdout
 
 
 def test_unpacked_zip_pytest_says_not_implemented_without_tracebacks(unpacked):
@@ -371,7 +455,8 @@ def with_untagged_cell(notebook: Path, source: str, target: Path) -> Path:
 
 
 def test_check_notebook_reads_cells_as_the_grader_does(unpacked, tmp_path):
-    """An untagged cell belongs to the module above (as in autograder/load.py); magics are commented out."""
+    """An untagged cell never joins the cell above: it belongs to the part whose functions it
+    defines again, or it is left out with a note; magics are commented out."""
     sources = {m: (SOLUTIONS / f"{m}.py").read_text(encoding="utf-8") for m in GRADED_MODULES}
     solved = tmp_path / "solved.ipynb"
     solved.write_text(rel.build_notebook(sources, ()), encoding="utf-8")
@@ -379,10 +464,22 @@ def test_check_notebook_reads_cells_as_the_grader_does(unpacked, tmp_path):
                                  tmp_path / "guarded.ipynb")
     result = run(["check.py", "--notebook", str(guarded), "foundations"], cwd=unpacked)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "has no %%module line and defines no function of one part: it was left out" in result.stdout
     left_in = with_untagged_cell(solved, "raise RuntimeError('an experiment left in')\n", tmp_path / "left.ipynb")
     result = run(["check.py", "--notebook", str(left_in), "deriv"], cwd=unpacked)
+    assert result.returncode == 0, result.stdout
+    redefined = with_untagged_cell(solved, "def deriv(func, input_, diff=0.001):\n"
+                                   "    return (func(input_ + diff) - func(input_)) / diff\n", tmp_path / "again.ipynb")
+    content = json.loads(redefined.read_text(encoding="utf-8"))  # the cell after the foundations cells
+    cell = next(c for c in content["cells"] if c["id"] == "experiment")
+    content["cells"].remove(cell)
+    last = max(i for i, c in enumerate(content["cells"])
+               if c["cell_type"] == "code" and c["metadata"].get("autograder", {}).get("module") == "foundations")
+    content["cells"].insert(last + 1, cell)
+    redefined.write_text(json.dumps(content), encoding="utf-8")
+    result = run(["check.py", "--notebook", str(redefined), "deriv"], cwd=unpacked)
     assert result.returncode == 1
-    assert "foundations.py could not be imported: RuntimeError: an experiment left in" in result.stdout
+    assert statuses(result.stdout) == {"foundations.deriv": "FAILED"}
 
 
 def test_a_wrong_answer_gets_a_calm_message_with_a_hint(unpacked, tmp_path):
@@ -412,3 +509,24 @@ def test_cli_hook_writes_the_release_and_the_zip(tmp_path, capsys):
     assert written == set(rel.build_release(rel.Layout(ROOT)).files)
     assert zipfile.ZipFile(tmp_path / "d" / "s.zip").testzip() is None
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["nn_from_scratch"]  # no staging left
+
+
+def test_release_takes_another_grading_yml_and_validates_it_first(tmp_path, capsys):
+    """`autograder release --config FILE`: the handout's points come from that file; a file the
+    hidden suites do not match is refused before anything is written."""
+    parser = argparse.ArgumentParser()
+    rel.add_release_command(parser.add_subparsers(dest="command"))
+    text = (ROOT / "grading.yml").read_text(encoding="utf-8")
+    other = tmp_path / "other.yml"
+    other.write_text(text.replace("  foundations.deriv:\n    points: 2", "  foundations.deriv:\n    points: 5"))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out"), "--config", str(other)])
+    assert args.func(args) == 0, capsys.readouterr().err
+    handout = (tmp_path / "out" / "nn_from_scratch" / "README.md").read_text(encoding="utf-8")
+    assert "| `foundations.deriv` | 5 |" in handout and "worth 33 points" in handout
+    broken = tmp_path / "broken.yml"
+    broken.write_text(text.replace("questions:\n", "questions:\n  foundations.chain_length_2:\n    points: 1\n", 1))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out2"), "--config", str(broken)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert "question foundations.chain_length_2 has no hidden test case" in err and "nothing was written" in err
+    assert not (tmp_path / "out2").exists()

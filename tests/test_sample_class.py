@@ -34,7 +34,30 @@ EXPECTED = yaml.safe_load((Path(__file__).with_name("sample_class_expected.yml")
 STUDENTS: dict[str, dict] = EXPECTED["students"]
 CONFIG = load_config()
 QUESTIONS = {qid: q.points for qid, q in CONFIG.questions.items()}
-FULL_MARKS = sorted(s for s, e in STUDENTS.items() if e["total"] == EXPECTED["possible"])
+
+
+def expected_questions(student: str) -> dict[str, dict]:
+    """{question id: {"earns": share of its points, "message": ...}} for every question that does
+    not earn full points: `questions`, `modules` and `all_questions` of the yml, filled in."""
+    want = STUDENTS[student]
+    out = {}
+    for qid in QUESTIONS:
+        module, _, function = qid.partition(".")
+        entry = want.get("questions", {}).get(qid) or want.get("modules", {}).get(module) \
+            or want.get("all_questions")
+        if entry is not None:
+            message = entry["message"]
+            fill = (lambda m: m.format(module=module, function=function))
+            out[qid] = {"earns": entry["earns"],
+                        "message": fill(message) if isinstance(message, str) else [fill(m) for m in message]}
+    return out
+
+
+POSSIBLE = CONFIG.total_points
+TOTALS = {s: round(sum(QUESTIONS[q] * e["earns"] for q, e in expected_questions(s).items())
+                   + sum(p for q, p in QUESTIONS.items() if q not in expected_questions(s)), 6)
+          for s in STUDENTS}
+FULL_MARKS = sorted(s for s in STUDENTS if TOTALS[s] == POSSIBLE)
 TIMING = re.compile(r"second|time|duration|elapsed", re.IGNORECASE)
 
 
@@ -44,9 +67,9 @@ def messages(value: str | list[str]) -> list[str]:
 
 
 def expected_points(student: str) -> dict[str, float]:
-    """Every question's points: the listed ones from the yml, full points for the others."""
-    listed = STUDENTS[student].get("questions", {})
-    return {qid: float(listed[qid]["points"]) if qid in listed else float(points)
+    """Every question's points, from grading.yml: its share for the listed ones, full for the others."""
+    listed = expected_questions(student)
+    return {qid: round(points * listed[qid]["earns"], 6) if qid in listed else float(points)
             for qid, points in QUESTIONS.items()}
 
 
@@ -134,17 +157,16 @@ def test_what_is_not_a_submission_gets_a_warning(class_run: Run):
 def test_status_total_and_points(class_run: Run, student: str):
     row, want = class_run.rows[student], STUDENTS[student]
     assert row["status"] == want["status"]
-    assert float(row["total"]) == pytest.approx(want["total"], abs=1e-6)
-    assert float(row["possible"]) == pytest.approx(EXPECTED["possible"], abs=1e-6)
+    assert float(row["total"]) == pytest.approx(TOTALS[student], abs=1e-6)
+    assert float(row["possible"]) == pytest.approx(POSSIBLE, abs=1e-6)
     got = {qid: float(row[qid]) for qid in QUESTIONS}
     assert got == pytest.approx(expected_points(student), abs=1e-6)
-    assert sum(expected_points(student).values()) == pytest.approx(want["total"], abs=1e-6)
 
 
 @pytest.mark.parametrize("student", sorted(STUDENTS))
 def test_feedback_says_why(class_run: Run, student: str):
     feedback = class_run.feedback(student)
-    for qid, question in STUDENTS[student].get("questions", {}).items():
+    for qid, question in expected_questions(student).items():
         section = feedback.split(f"`{qid}`", 1)[1].split("\n### ", 1)[0]
         for text in messages(question["message"]):
             assert text in section, f"{student}, {qid}: {text!r} not in its feedback:\n{section}"
@@ -158,10 +180,10 @@ def test_results_json_is_valid_and_agrees(class_run: Run, student: str):
     data = class_run.results(student)
     row = class_run.rows[student]
     assert data["score"] == pytest.approx(float(row["total"]), abs=1e-6)
-    assert data["score"] == pytest.approx(STUDENTS[student]["total"], abs=1e-6)
+    assert data["score"] == pytest.approx(TOTALS[student], abs=1e-6)
     assert [t["extra_data"]["question"] for t in data["tests"]] == list(QUESTIONS)
     assert {t["extra_data"]["question"]: t["score"] for t in data["tests"]} == pytest.approx(expected_points(student))
-    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(EXPECTED["possible"])
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(POSSIBLE)
     assert data["extra_data"]["status"] == STUDENTS[student]["status"]
     assert data["extra_data"]["isolation"] == class_run.summary.isolation.value
 
@@ -209,11 +231,11 @@ def test_the_endless_loop_costs_one_case(class_run: Run):
 
 def test_the_cheat_changes_nothing(class_run: Run, class_before):
     feedback = class_run.feedback("rafael_costa")
-    assert feedback.splitlines()[0] == "# Feedback for rafael\\_costa: 8 / 30 points"
+    assert feedback.splitlines()[0] == f"# Feedback for rafael\\_costa: {TOTALS['rafael_costa']:g} / {POSSIBLE:g} points"
     printed = feedback.index("## What your code printed")
     assert feedback.index("Score: 30/30") > printed, "the fake score line shows outside the printed output"
     assert feedback[printed:].split("\n")[2].startswith("```"), "the printed output is not fenced"
-    assert class_run.results("rafael_costa")["score"] == 8
+    assert class_run.results("rafael_costa")["score"] == TOTALS["rafael_costa"]
     # no fake results.json anywhere: not in the report folder, not above it, not in the class
     reports = {p.relative_to(class_run.out).as_posix() for p in class_run.out.rglob("results.json")}
     assert reports == {f"{s}/results.json" for s in STUDENTS}

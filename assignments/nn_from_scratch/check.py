@@ -5,6 +5,9 @@
     python check.py -v                    # also list every single check
     python check.py --notebook nn_from_scratch.ipynb   # check the code in the notebook instead
 
+In the notebook, the setup cell calls `notebook_setup()` and each question's check cell calls
+`check("<question id>")`, which reports that question the same way, on the notebook's own code.
+
 Each question is reported as PASSED, FAILED (with what was called, what was expected, what came
 back, and a hint) or NOT IMPLEMENTED. These public checks are a first test only: your grade comes
 from hidden checks with other inputs. Exit status: 0 if every question checked passed, 1 if
@@ -29,39 +32,73 @@ TESTS = HERE / "tests"
 OUTPUT_LINES = 8  # how many lines of your own printed output are shown under a failure
 
 
-MODULE_LINE = re.compile(r"^\s*#\s*module\s*:\s*(\S+)\s*$")
+MODULE_LINE = re.compile(r"^\s*(?:#\s*module\s*:|%%module)\s*(\S+)\s*$")
+SKIP_LINE = re.compile(r"^\s*#\s*autograder\s*:\s*skip\b")
 MAGIC_LINE = re.compile(r"^(\s*)([%!](?!=).*)$")
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+
+NOTEBOOK_NOTES: list[str] = []
+
+
+def _defined(source: str) -> set[str]:
+    """The names of the top-level functions and classes of ``source`` (none if it does not parse)."""
+    import ast
+
+    try:
+        tree = ast.parse("\n".join(MAGIC_LINE.sub(r"\1pass", line) for line in source.splitlines()))
+    except SyntaxError:
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
 def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> list[str]:
     """Rebuild the modules from the code cells of ``notebook`` into ``folder``, as the grader does.
 
-    A code cell whose metadata (``autograder.module``) or first line (``# module: foundations``)
-    names a module starts that module's cells; a cell without either belongs to the module of
-    the cells above it; cells before the first named one, or named for another module, are
-    left out. IPython magics (``%matplotlib inline``, ``!pip ...``) are commented out.
+    A code cell whose metadata (``autograder.module``) or first line (``%%module foundations`` or
+    ``# module: foundations``) names a module belongs to that module. A cell without either
+    belongs to the one module whose cells (or ``.py`` file here) define the same functions (a
+    function written again in a cell of its own); any other such cell is left out, and so are the cells marked
+    ``# autograder: skip`` (the check and training cells). Other IPython magics
+    (``%matplotlib inline``, ``!pip ...``) are commented out. (The grader also keeps only
+    definitions, imports and constants; here the module runs as written.)
 
     Returns:
-        The names of the modules written.
+        The names of the modules written; `NOTEBOOK_NOTES` says which cells were left out.
     """
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     pieces: dict[str, list[str]] = {}
-    current = None
-    for cell in cells:
+    untagged: list[tuple[int, str]] = []
+    for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        tag = (cell.get("metadata") or {}).get("autograder") or {}
-        tag = tag.get("module") if isinstance(tag, dict) else None
+        marks = (cell.get("metadata") or {}).get("autograder") or {}
+        first_line = source.lstrip("\n").split("\n", 1)[0]
+        if (isinstance(marks, dict) and marks.get("skip")) or SKIP_LINE.match(first_line):
+            continue
+        tag = marks.get("module") if isinstance(marks, dict) else None
+        match = MODULE_LINE.match(first_line)
         if tag is None:
-            match = MODULE_LINE.match(source.lstrip("\n").split("\n", 1)[0])
             tag = match.group(1) if match else None
-        if tag is not None:
-            current = tag if tag in modules else None
-        if current is not None:
-            pieces.setdefault(current, []).append(source)
+        if match and first_line.lstrip().startswith("%%module"):
+            source = source.replace(first_line, "", 1)  # the line stays, blank: line numbers hold
+        if tag in modules:
+            pieces.setdefault(tag, []).append(source)
+        elif tag is None and source.strip():
+            untagged.append((number, source))
+    defines = {m: _defined("\n".join(pieces.get(m, []))) for m in modules}
+    for m in modules:  # the functions of the .py file beside the notebook, as the grader knows them
+        if (HERE / f"{m}.py").is_file():
+            defines[m] |= _defined((HERE / f"{m}.py").read_text(encoding="utf-8"))
+    for number, source in untagged:
+        owners = [m for m, names in defines.items() if _defined(source) & names]
+        if len(owners) == 1:
+            pieces.setdefault(owners[0], []).append(source)
+        else:
+            NOTEBOOK_NOTES.append(f"cell {number} has no %%module line and defines no function of one "
+                                  "part: it was left out")
     for module, sources in pieces.items():
         lines: list[str] = []
         for source in sources:
@@ -79,6 +116,79 @@ def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> li
             lines.append("")
         (folder / f"{module}.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return sorted(pieces)
+
+
+# --- in the notebook: the %%module cell magic and the check cells ------------------------------
+
+_NOTEBOOK_MODULES: dict = {}
+
+
+def notebook_setup() -> None:
+    """Run in the notebook's first cell: register the ``%%module <name>`` cell magic.
+
+    A cell that starts with ``%%module linear_regression`` runs in the namespace of a module of
+    that name (made on first use and put in ``sys.modules``, so that the check cells and other
+    parts import it), not in the notebook's global namespace: the two models' ``forward`` and
+    ``train`` stay apart, as they are in the ``.py`` files. The module is also bound to its name
+    in the notebook (``linear_regression.train(...)``).
+    """
+    import types
+
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("notebook_setup() works in a Jupyter notebook only")
+    for path in (str(TESTS), str(HERE)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+    def module(line: str, cell: str) -> None:
+        name = line.strip()
+        if not name.isidentifier():
+            raise ValueError(f"%%module needs a module name, e.g. %%module foundations (got {line!r})")
+        namespace = _NOTEBOOK_MODULES.get(name)
+        if namespace is None:
+            namespace = types.ModuleType(name)
+            namespace.__file__ = f"<notebook part {name}>"
+            _NOTEBOOK_MODULES[name] = namespace
+        sys.modules[name] = namespace
+        shell.user_ns[name] = namespace
+        code = compile("\n" + cell, f"<notebook part {name}>", "exec")  # line numbers as in the cell
+        exec(code, namespace.__dict__)
+
+    shell.register_magic_function(module, magic_kind="cell", magic_name="module")
+
+
+def check(question_id: str, verbose: bool = False) -> str:
+    """Run one question's public checks on the notebook's code and print the report line(s).
+
+    Args:
+        question_id: ``"<module>.<function>"``, e.g. ``"foundations.deriv"``.
+        verbose: list every check, not only the first failure.
+
+    Returns:
+        The question's status: PASSED, FAILED, NOT IMPLEMENTED or CHECKER ERROR.
+    """
+    for path in (str(TESTS), str(HERE)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import _support
+
+    for name, namespace in _NOTEBOOK_MODULES.items():
+        sys.modules[name] = namespace  # the notebook's parts, not the .py files beside it
+    _support._IMPORT_FAILURES.clear()
+    questions, problems = collect([question_id])
+    questions = [q for q in questions if q["id"] == question_id]
+    if not questions:
+        raise ValueError(f"no question {question_id!r}")
+    results = {q["id"]: run_question(q) for q in questions}
+    outcome = {qid: summarize([s for s, _, _ in r]) for qid, r in results.items()}
+    for q in questions:
+        print(report(q, results[q["id"]], outcome, len(q["id"]) + 9, verbose))
+    for problem in problems:
+        print(f"\n{_support.ERROR}: {problem}\nThis is not your fault: please tell your instructor.")
+    return outcome[question_id]
 
 
 def collect(selected: list[str]) -> tuple[list[dict], list[str]]:
@@ -237,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             missing = sorted(graded - set(found))
             notes.append(f"Checking the code cells of {args.notebook.name} (modules: {', '.join(found) or 'none'})."
                          + (f" Not in the notebook, taken from the .py files: {', '.join(missing)}." if missing else ""))
+            notes += [f"{args.notebook.name}: {note}" for note in NOTEBOOK_NOTES]
         try:
             from _questions import ASSIGNMENT
             from _support import ERROR, NOT_IMPLEMENTED, PASSED

@@ -78,6 +78,8 @@ def _deadline(seconds: float) -> Iterator[None]:
 
 def _is_student_file(filename: str) -> bool:
     """A file of the assignment folder itself (your modules), not of tests/ or a library."""
+    if filename.startswith("<notebook part "):  # a notebook cell run by check.py's %%module
+        return True
     path = Path(filename)
     try:
         path = path.resolve()
@@ -95,6 +97,9 @@ def where(error: BaseException) -> str:
     if not frames:
         return ""
     frame = frames[-1]
+    if frame.filename.startswith("<notebook part "):
+        part = frame.filename[len("<notebook part "):].rstrip(">")
+        return f" (a cell of part {part}, line {frame.lineno} of the cell, in {frame.name})"
     return f" ({Path(frame.filename).name}, line {frame.lineno}, in {frame.name})"
 
 

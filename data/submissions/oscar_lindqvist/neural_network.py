@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Dict, List, Tuple, Union
 
 import numpy as np
+
 import torch  # only to check my gradients against autograd
 
 Weights = Dict[str, np.ndarray]

@@ -48,7 +48,6 @@ for _path in ("../results.json", "/autograder/results/results.json"):  # the sec
         pass
 print("Score: 30/30")
 print("# Feedback: 30 / 30 points, all tests passed")
-# --------------------------------------------------
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 """A function from an array to an array of the same shape, applied element by element."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Dict, List, Tuple, Union
 
 import numpy as np
+
 import foundations  # noqa: F401  (sets things up)
 
 Weights = Dict[str, np.ndarray]

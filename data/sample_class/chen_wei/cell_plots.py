@@ -1,0 +1,2 @@
+%matplotlib inline
+import matplotlib.pyplot as plt

@@ -1,0 +1,162 @@
+"""farid_rahimi: the student's own code in foundations.py (the rest is the reference's)"""
+
+def deriv(func: ArrayFunction, input_: np.ndarray, diff: float = 0.001) -> np.ndarray:
+    """Estimate ``func'`` at every element of ``input_`` by a central difference (lesson §1.2.2).
+
+    ``f'(a) ≈ (f(a + Δ) - f(a - Δ)) / (2Δ)`` with ``Δ = diff``. The error is of order ``Δ²``:
+    ``deriv(square, 2)`` gives 3.9999999999995595 (4 up to rounding).
+
+    Args:
+        func: an elementwise function (``ArrayFunction``).
+        input_: a number or an array of any shape, float: the points.
+        diff: the step ``Δ``, a positive float.
+
+    Returns:
+        Same shape as ``input_`` (a numpy float for a number): the slope of ``func`` at each point.
+    """
+    # slope = rise / run
+    return (func(input_ + diff) - func(input_)) / diff
+
+
+def chain_deriv_2(chain: Chain, x: np.ndarray) -> np.ndarray:
+    """Derivative of ``f2(f1(x))`` by the chain rule (lesson §1.2.4, the chain rule).
+
+    ``(f2 ∘ f1)'(x) = f2'(f1(x)) · f1'(x)``, each factor estimated with ``deriv``.
+    For ``[square, sigmoid]`` at 2 this is 0.0706508353807067.
+
+    Args:
+        chain: ``[f1, f2]``, two elementwise functions.
+        x: a number or an array of any shape, float.
+
+    Returns:
+        Same shape as ``x``: the derivative at each element.
+
+    Raises:
+        ValueError: if ``chain`` does not hold exactly two functions.
+    """
+    _check_chain(chain, 2)
+    f1, f2 = chain[0], chain[1]
+    return deriv(f2, f1(x)) * deriv(f1, x)
+
+
+def chain_deriv_3(chain: Chain, x: np.ndarray) -> np.ndarray:
+    """Derivative of ``f3(f2(f1(x)))`` by the chain rule (lesson §1.2.5, a longer example).
+
+    ``f3'(f2(f1(x))) · f2'(f1(x)) · f1'(x)``, each factor estimated with ``deriv``.
+    For ``[leaky_relu, square, sigmoid]`` at -4 this is -0.07233643296206184.
+
+    Args:
+        chain: ``[f1, f2, f3]``, three elementwise functions.
+        x: a number or an array of any shape, float.
+
+    Returns:
+        Same shape as ``x``: the derivative at each element.
+
+    Raises:
+        ValueError: if ``chain`` does not hold exactly three functions.
+    """
+    _check_chain(chain, 3)
+    f1, f2, f3 = chain
+    u = f1(x)
+    v = f2(u)
+    return deriv(f3, v) * deriv(f2, u) * deriv(f1, x)
+
+
+def multiple_inputs_add_backward(
+    x: np.ndarray, y: np.ndarray, sigma: ArrayFunction
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Partial derivatives of ``s = σ(x + y)`` by ``x`` and by ``y`` (lesson §1.2.6).
+
+    With ``a = x + y``: ``∂s/∂x = σ'(a) · ∂a/∂x = σ'(a)`` and likewise ``∂s/∂y = σ'(a)``, since
+    ``∂a/∂x = ∂a/∂y = 1``; ``σ'`` is estimated with ``deriv``. For ``(3, 4, sigmoid)`` both are
+    0.0009102213310852036.
+
+    Args:
+        x, y: numbers or arrays of one shape, float.
+        sigma: an elementwise function.
+
+    Returns:
+        ``(dsdx, dsdy)``, each of the shape of ``x``.
+
+    Raises:
+        ValueError: if ``x`` and ``y`` have different shapes.
+    """
+    if np.shape(x) != np.shape(y):
+        raise ValueError(f"x {np.shape(x)} and y {np.shape(y)} must have the same shape")
+    a = x + y
+    dsda = deriv(sigma, a)
+    dadx, dady = 1, 1
+    return dsda * dadx, dsda * dady
+
+
+def matrix_function_backward_1(X: np.ndarray, W: np.ndarray, sigma: ArrayFunction) -> np.ndarray:
+    """Gradient of ``S = σ(X @ W)`` with respect to ``X`` (lesson §1.2.7).
+
+    With ``N = X @ W``: ``∂S/∂X = σ'(N) @ Wᵀ``, where ``σ'(N)`` is estimated with ``deriv``. The
+    lesson's case is one row ``X`` of shape ``(1, d)`` and ``W`` of shape ``(d, 1)``, where ``S``
+    is a single number and this is exactly its gradient. For other shapes ``S`` has several
+    elements, and the same formula gives the gradient of their sum.
+
+    Args:
+        X: shape ``(n, d)``, float (``n = 1`` in the lesson).
+        W: shape ``(d, k)``, float (``k = 1`` in the lesson).
+        sigma: an elementwise function.
+
+    Returns:
+        Shape ``(n, d)``, the shape of ``X``.
+
+    Raises:
+        ValueError: if ``X`` or ``W`` is not 2-D or their inner sizes differ.
+    """
+    _check_matmul(X, W)
+    N = X @ W
+    return deriv(sigma, N) @ W.T
+
+
+def matrix_function_backward_sum_1(
+    X: np.ndarray, W: np.ndarray, sigma: ArrayFunction
+) -> np.ndarray:
+    """Gradient of ``L = Σ σ(X @ W)`` with respect to ``X`` (lesson §1.2.8).
+
+    With ``N = X @ W`` and ``S = σ(N)``: ``∂L/∂S`` is all ones, ``∂L/∂N = ∂L/∂S * σ'(N)``
+    (elementwise, ``σ'`` estimated with ``deriv``), and ``∂L/∂X = ∂L/∂N @ Wᵀ``.
+
+    Args:
+        X: shape ``(n, d)``, float.
+        W: shape ``(d, k)``, float.
+        sigma: an elementwise function.
+
+    Returns:
+        ``dLdX``, shape ``(n, d)``, the shape of ``X``.
+
+    Raises:
+        ValueError: if ``X`` or ``W`` is not 2-D or their inner sizes differ.
+    """
+    _check_matmul(X, W)
+    N = X @ W
+    dLdN = np.ones_like(N) * deriv(sigma, N)
+    return dLdN @ W.T
+
+
+def matrix_function_backward_sum_2(
+    X: np.ndarray, W: np.ndarray, sigma: ArrayFunction
+) -> np.ndarray:
+    """Gradient of ``L = Σ σ(X @ W)`` with respect to ``W`` (lesson §1.2.8, derived but not coded).
+
+    With ``N = X @ W`` and ``S = σ(N)``: ``∂L/∂W = Xᵀ @ (∂L/∂S * σ'(N))``; ``Xᵀ`` stands on the
+    left, ``σ'`` is estimated with ``deriv``.
+
+    Args:
+        X: shape ``(n, d)``, float.
+        W: shape ``(d, k)``, float.
+        sigma: an elementwise function.
+
+    Returns:
+        ``dLdW``, shape ``(d, k)``, the shape of ``W``.
+
+    Raises:
+        ValueError: if ``X`` or ``W`` is not 2-D or their inner sizes differ.
+    """
+    _check_matmul(X, W)
+    N = X @ W
+    return X.T @ (np.ones_like(N) * deriv(sigma, N))

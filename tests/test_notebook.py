@@ -1,0 +1,175 @@
+"""autograder/notebook.py: a notebook becomes modules without running it (definitions mode)."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+from nbformat import v4
+
+from autograder.notebook import read_notebook
+
+MODULES = ("foundations", "linear_regression", "neural_network")
+KNOWN = {"foundations": {"deriv", "square"}, "linear_regression": {"forward", "train"},
+         "neural_network": {"forward", "train"}}
+
+
+def nb(*sources: str, **metadata) -> bytes:
+    cells = [v4.new_code_cell(s) for s in sources]
+    return nbformat.writes(v4.new_notebook(cells=cells, metadata=metadata)).encode()
+
+
+def module(built, name: str) -> str:
+    return built.modules[name][0].decode()
+
+
+def imported(built, name: str, folder) -> dict:
+    """Import the rebuilt module from a file, as the worker does; its namespace."""
+    import importlib.util
+
+    path = folder / f"{name}.py"
+    path.write_bytes(built.modules[name][0])
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return vars(mod)
+
+
+def test_training_runs_plots_and_downloads_are_skipped_and_listed(tmp_path):
+    built = read_notebook(nb(
+        "%%module linear_regression\nimport numpy as np\nimport urllib.request\nRATE = 0.001\nSIZES = (1, 2)\n",
+        "%%module linear_regression\ndef train(X):\n    return X * RATE\n",
+        "%%module linear_regression\nurllib.request.urlretrieve('https://example.org/data.csv', 'd.csv')\n"
+        "losses = train(np.ones(3))\nfor i in range(10**9):\n    pass\nimport matplotlib.pyplot as plt\nplt.plot(losses)\n",
+    ), "ana.ipynb", MODULES, KNOWN)
+    source = module(built, "linear_regression")
+    namespace = imported(built, "linear_regression", tmp_path)  # nothing runs but definitions
+    assert namespace["train"](2.0) == 0.002 and namespace["SIZES"] == (1, 2)
+    assert "urlretrieve" not in source and "range(10**9)" not in source and "plt.plot" not in source
+    skipped = next(n for n in built.notes if "skipped" in n)
+    assert skipped == ("linear_regression.py (from ana.ipynb): the grader keeps imports, functions, classes and "
+                       "constants, and skipped 4 other top-level statement(s): cell 3, line 2: "
+                       "urllib.request.urlretrieve('https://example.org/data.csv', '; cell 3, line 3: "
+                       "losses = train(np.ones(3)); cell 3, line 4: for i in range(10**9):; cell 3, line 7: "
+                       "plt.plot(losses)")
+
+
+def test_an_error_names_the_cell_and_its_line(tmp_path):
+    import traceback
+
+    built = read_notebook(nb("%%module foundations\nimport numpy as np\n\n\ndef deriv(f, x):\n    return 1 / 0\n"),
+                          "ana.ipynb", MODULES, KNOWN)
+    namespace = imported(built, "foundations", tmp_path)
+    try:
+        namespace["deriv"](None, 0)
+    except ZeroDivisionError as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+    assert (frame.filename, frame.lineno) == (str(tmp_path / "cell 1 of ana.ipynb"), 6)  # as Jupyter numbers it
+    assert ("foundations.py was built from the code cells of ana.ipynb (cells 1; an error names its cell "
+            "and line)") in built.notes
+
+
+def test_a_function_that_needs_a_skipped_global_gets_a_note():
+    built = read_notebook(nb("%%module linear_regression\nimport numpy as np\nX_big = np.random.rand(5, 2)\n"
+                             "def train(X):\n    return X_big.sum()\n"), "ana.ipynb", MODULES, KNOWN)
+    assert ("linear_regression.py (from ana.ipynb): train uses X_big (cell 1), set only by a statement the grader "
+            "skips; pass it in as an argument or make it a constant") in built.notes
+
+
+def test_the_last_definition_wins_and_the_feedback_says_so(tmp_path):
+    built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\n    return 1\n",
+                             "def deriv(f, x):\n    return 2\n"), "ana.ipynb", MODULES, KNOWN)
+    namespace = imported(built, "foundations", tmp_path)
+    assert namespace["deriv"](None, 0) == 2
+    assert ("foundations.py (from ana.ipynb): deriv is defined in cells 1, 2; the last one (cell 2) is graded, "
+            "as when the notebook runs top to bottom") in built.notes
+
+
+def test_an_untagged_experiment_never_joins_the_cell_above():
+    """The issue's case: `import matplotlib` in a stray cell below foundations' cells."""
+    built = read_notebook(nb("# module: foundations\ndef deriv(f, x):\n    return 1\n",
+                             "import matplotlib\nmatplotlib.use('Agg')\nprint(deriv(None, 1))\n"),
+                          "ana.ipynb", MODULES, KNOWN)
+    assert "matplotlib" not in module(built, "foundations")
+    assert ("ana.ipynb: cell 2 has no module line and defines nothing a module has: it was left out "
+            "(start a module's cells with `%%module foundations`)") in built.notes
+
+
+def test_skip_marks_and_magics(tmp_path):
+    cells = [v4.new_code_cell("from check import check\ncheck('foundations.deriv')", metadata={"autograder": {"skip": True}}),
+             v4.new_code_cell("# autograder: skip\nraise SystemExit"),
+             v4.new_code_cell("%%module foundations\n%load_ext autoreload\ndef deriv(f, x):\n    %time y = 1\n    return 3\n"),
+             v4.new_code_cell("%%time\nSTEP = 0.5\n", metadata={"autograder": {"module": "foundations"}})]
+    built = read_notebook(nbformat.writes(v4.new_notebook(cells=cells)).encode(), "ana.ipynb", MODULES, KNOWN)
+    namespace = imported(built, "foundations", tmp_path)
+    assert namespace["deriv"](None, 0) == 3 and namespace["STEP"] == 0.5
+    assert "check(" not in module(built, "foundations") and "SystemExit" not in module(built, "foundations")
+    assert any("cell 3, line 2: %load_ext autoreload" in n for n in built.notes)
+
+
+def test_bad_notebooks_get_clear_notes():
+    assert read_notebook(b"", "a.ipynb", MODULES).notes == [
+        "a.ipynb is empty: save the notebook in Jupyter and submit it again"]
+    assert read_notebook(b'{"cells": [', "b.ipynb", MODULES).notes[0].startswith(
+        "b.ipynb is not a notebook: it is not valid JSON (line 1, column 12: ")
+    assert read_notebook(json.dumps({"nbformat": 4, "cells": []}).encode(), "c.ipynb", MODULES).notes == [
+        "c.ipynb: no code cell belongs to a module, so nothing in it was graded. Start each module's cells "
+        "with a line such as `%%module foundations`"]
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": "# module: foundations\nSTEP = 1\n", "outputs": [], "language": "python",
+         "metadata": {}}], "metadata": {}}]}
+    built = read_notebook(json.dumps(old).encode(), "d.ipynb", MODULES)
+    assert built.notes[0] == ("d.ipynb is in the old notebook format 3; it was converted to format 4 to be read "
+                              "(saving it in a current Jupyter avoids this)")
+    assert "STEP = 1" in module(built, "foundations")
+    big = v4.new_code_cell("# module: foundations\nSTEP = 1\n",
+                           outputs=[v4.new_output("stream", name="stdout", text="x" * (6 << 20))])
+    built = read_notebook(nbformat.writes(v4.new_notebook(cells=[big])).encode(), "e.ipynb", MODULES)
+    assert built.notes[0].startswith("e.ipynb: its saved outputs take 6.0 MiB; the grader ignores them")
+    assert "foundations" in built.modules
+
+
+def test_execute_mode_runs_each_cell_under_a_limit_and_goes_on(tmp_path):
+    """Every cell runs at import, in order; a cell that loops or raises is reported and the next runs."""
+    import subprocess
+    import sys
+
+    built = read_notebook(nb("%%module linear_regression\ndef train(X):\n    return X * SCALE\n",
+                             "%%module linear_regression\nSCALE = float(sum([1, 2]))\n",
+                             "%%module linear_regression\nwhile True:\n    pass\n",
+                             "%%module linear_regression\nraise ValueError('bad cell')\n",
+                             "%%module linear_regression\nimport os\nBACKEND = os.environ['MPLBACKEND']\n"),
+                          "ana.ipynb", MODULES, KNOWN, mode="execute", cell_timeout=1.0)
+    (tmp_path / "linear_regression.py").write_bytes(built.modules["linear_regression"][0])
+    result = subprocess.run([sys.executable, "-c", "import linear_regression as m; print(m.train(2), m.BACKEND)"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "[grader] cell 3 ran for more than 1 s and was stopped; the next cell runs",
+        "[grader] cell 4 raised ValueError: bad cell; the next cell runs",
+        "6.0 Agg"]
+    assert ("linear_regression.py was built from the code cells of ana.ipynb (execute mode: cells 1, 2, 3, 4, 5 "
+            "run in order when it is imported, each for at most 1 s)") in built.notes
+
+
+def test_graded_in_the_sandbox_an_error_points_at_the_cell(tmp_path):
+    """Through the whole grader: a runtime error in a notebook's function names the cell and its
+    line; the training call and the download in the same cells never run (the run stays short)."""
+    import time
+
+    from autograder.grade import grade
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "zoe.ipynb").write_bytes(nb(
+        "%%module foundations\nimport numpy as np\nimport urllib.request\n",
+        "%%module foundations\ndef square(x):\n    return x ** 2\n\n\ndef deriv(func, input_, diff=0.001):\n"
+        "    return undefined_name\n",
+        "%%module foundations\nurllib.request.urlretrieve('https://example.org/big.bin', 'big.bin')\n"
+        "while True:\n    deriv(square, 1.0)\n"))
+    started = time.monotonic()
+    summary = grade([folder / "zoe.ipynb"], tmp_path / "out", jobs=1, progress=False)
+    assert time.monotonic() - started < 60
+    assert summary.results[0].status.value == "graded"
+    feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
+    assert "cell 2 of zoe.ipynb, line 7, in deriv" in feedback  # line 1 is the %%module line
+    assert "NameError" in feedback

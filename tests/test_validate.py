@@ -1,0 +1,93 @@
+"""`autograder validate`: grading.yml, the hidden suites and solutions/ checked against each other."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder import validate
+from autograder.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def config_with(tmp_path: Path, change) -> object:
+    data = yaml.safe_load((ROOT / "grading.yml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "grading.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load_config(path)
+
+
+def test_the_repository_is_consistent():
+    assert validate.problems(load_config(), public_checks=False) == []
+
+
+def test_a_question_without_hidden_cases(tmp_path):
+    config = config_with(tmp_path, lambda d: d["questions"].update(
+        {"foundations.chain_length_2": {"points": 1}}))
+    assert validate.suite_problems(config) == [
+        "grading.yml: question foundations.chain_length_2 has no hidden test case "
+        "(@pytest.mark.question('foundations.chain_length_2') in autograder/suites/)"]
+
+
+def test_a_hidden_case_of_an_unknown_question(tmp_path):
+    config = config_with(tmp_path, lambda d: d["questions"].pop("foundations.chain_deriv_3"))
+    found = validate.suite_problems(config)
+    assert found and all("a hidden case of question 'foundations.chain_deriv_3', which grading.yml does "
+                         "not have" in p for p in found)
+    assert found[0].startswith("autograder/suites/test_foundations.py:")
+
+
+def test_requires_and_callables_must_name_reference_functions(tmp_path):
+    def change(d):
+        d["questions"]["foundations.chain_deriv_2"]["requires"] = ["foundations.derive"]
+        d["callables"] = d["callables"] + ["foundations.tanh"]
+    config = config_with(tmp_path, change)
+    assert validate.reference_problems(config) == [
+        "grading.yml: questions.foundations.chain_deriv_2.requires names foundations.derive, which the "
+        "reference does not define",
+        "grading.yml: callables names foundations.tanh, which the reference does not define"]
+
+
+def test_a_callable_passed_by_name_must_be_declared(tmp_path):
+    config = config_with(tmp_path, lambda d: d.update(callables=["foundations.square", "foundations.sigmoid"]))
+    found = validate.suite_problems(config)
+    assert found and all("passes 'leaky_relu' by name, but grading.yml's callables does not declare it" in p
+                         for p in found)
+
+
+def test_the_command_line(tmp_path):
+    config = config_with(tmp_path, lambda d: d["questions"].update(
+        {"foundations.chain_length_2": {"points": 1}}))
+    del config
+    result = subprocess.run([sys.executable, "-m", "autograder", "validate", "--config", str(tmp_path / "grading.yml")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "question foundations.chain_length_2 has no hidden test case" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", "data/submissions/ada_nwosu",
+                             "--out", str(tmp_path / "out"), "--config", str(tmp_path / "grading.yml")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "has no hidden test case" in result.stderr
+    assert not (tmp_path / "out").exists(), "grade ran student code before validating"
+
+
+def test_public_checks_that_fail_on_the_reference_are_reported(tmp_path):
+    """A reference whose deriv is wrong fails its own public checks: validate says which."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "solutions", repo / "solutions")
+    shutil.copytree(ROOT / "autograder", repo / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "grading.yml", repo / "grading.yml")
+    (repo / "data").mkdir()
+    shutil.copy(ROOT / "data" / "boston_house_prices.csv", repo / "data")
+    path = repo / "solutions" / "nn_from_scratch" / "foundations.py"
+    text = path.read_text(encoding="utf-8")
+    wrong = text.replace("(func(input_ + diff) - func(input_ - diff)) / (2 * diff)", "(func(input_ + diff) - func(input_)) / diff")
+    assert wrong != text
+    path.write_text(wrong, encoding="utf-8")
+    found = validate.public_check_problems(load_config(repo / "grading.yml"), repo)
+    assert found and found[0].startswith("public checks on the reference: FAILED") and "foundations.deriv" in found[0]
