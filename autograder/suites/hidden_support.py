@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder import diagnose
-from autograder.compare import StudentFailure
+from autograder.compare import StudentFailure, extra_keys_note  # noqa: F401 (used by the suites)
 
 SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
 DEFAULT_SECRET_FILE = Path("/etc/nn-autograder/secret")
@@ -215,3 +215,34 @@ def check_with_diagnosis(request: Any, compare_it: Callable[[], None], question:
 def fail_with(request: Any, failure: StudentFailure, signature_id: str) -> StudentFailure:
     """`failure` with the hint of one named signature added (for the behaviour checks of train)."""
     return record(request, _with_diagnoses(failure, [diagnose.signature(signature_id)]))
+
+
+BACKPROP_RULE = ("the gradients must come from the values forward cached in forward_info, as the lesson's "
+                 "backward pass does, not from a new forward pass or from finite differences (see the handout)")
+
+
+def check_uses_cache(stale: Any, fresh: Any, keys: list[str], *, call: str) -> None:
+    """Backprop, not numerical differentiation: the gradients must depend on forward_info's cache.
+
+    `stale` is the student's result for a forward_info cached before the weights moved, `fresh`
+    for the forward_info of the moved weights (same X, y, weights). Backprop reads the cache, so
+    the two differ; finite differences or any fresh forward pass ignore it, so they are equal.
+    Whether the values are right is graded by the other cases (one mistake costs once).
+
+    Raises:
+        StudentFailure: the two results are equal in every required entry, or are not dicts.
+    """
+    if not issubclass(type(stale), dict) or not issubclass(type(fresh), dict):
+        raise StudentFailure(f"{call} did not return a dict of gradients, so this case cannot check that "
+                             f"{BACKPROP_RULE}.")
+    for key in keys:
+        a, b = dict.get(stale, key), dict.get(fresh, key)
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype.kind in "iuf" and b.dtype.kind in "iuf":
+            if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=0.0):
+                return
+        elif a is not None and b is not None and type(a) is not type(b):
+            return
+    raise StudentFailure(
+        f"{call}: given a forward_info cached before the weights moved, and the forward_info of the "
+        f"moved weights, your loss_gradients returned the same gradients: it ignores forward_info's "
+        f"cached values. {BACKPROP_RULE[0].upper() + BACKPROP_RULE[1:]}.")
