@@ -246,3 +246,16 @@ def check_uses_cache(stale: Any, fresh: Any, keys: list[str], *, call: str) -> N
         f"{call}: given a forward_info cached before the weights moved, and the forward_info of the "
         f"moved weights, your loss_gradients returned the same gradients: it ignores forward_info's "
         f"cached values. {BACKPROP_RULE[0].upper() + BACKPROP_RULE[1:]}.")
+
+
+def train_check(request: Any, run: Callable[[], None]) -> None:
+    """Run a behaviour check of train; a failure gets the hints of the signatures it names."""
+    __tracebackhide__ = True
+    try:
+        run()
+    except StudentFailure as failure:
+        ids = getattr(failure, "diagnoses", ())
+        if not ids:
+            raise
+        raise record(request, _with_diagnoses(StudentFailure(failure.message),
+                                              [diagnose.signature(i) for i in ids])) from None

@@ -95,48 +95,48 @@ def test_loss_gradients_from_forward_info(request, student, hidden):
 
 
 @pytest.mark.question("linear_regression.train", weight=2)
-def test_train_full_batch_matches_gradient_descent(student, check):
+def test_train_full_batch_matches_gradient_descent(request, student, check):
     """train with one batch of every row: the same updates as gradient descent"""
-    tb.check_full_batch(student.linear_regression, check, MODEL)
+    hs.train_check(request, lambda: tb.check_full_batch(student.linear_regression, check, MODEL))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_batch_sizes(student):
+def test_train_batch_sizes(request, student):
     """train: mini-batches of batch_size rows, a short last batch, then full batches again"""
-    tb.check_batch_sizes(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_batch_sizes(student.linear_regression, MODEL))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_keeps_rows_paired(student):
+def test_train_keeps_rows_paired(request, student):
     """train: the rows of X and y stay paired when shuffled"""
-    tb.check_rows_paired(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_rows_paired(student.linear_regression, MODEL))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_every_pass_uses_every_row(student):
+def test_train_every_pass_uses_every_row(request, student):
     """train: every pass over the data uses every row once"""
-    tb.check_epochs_cover_rows(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_epochs_cover_rows(student.linear_regression, MODEL))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_reshuffles_each_pass(student):
+def test_train_reshuffles_each_pass(request, student):
     """train: the data is shuffled before the first pass and again for every pass"""
-    tb.check_reshuffled(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_reshuffled(student.linear_regression, MODEL))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_leaves_inputs_alone(student):
+def test_train_leaves_inputs_alone(request, student):
     """train: the caller's X and y are not modified"""
-    tb.check_inputs_untouched(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_inputs_untouched(student.linear_regression, MODEL))
 
 
 @pytest.mark.question("linear_regression.train", weight=2)
-def test_train_learns_the_lesson_data(student, check):
+def test_train_learns_the_lesson_data(request, student, check, hidden):
     """train on the lesson's data: the loss falls and the test MSE is reached"""
-    tb.check_lesson_data(student.linear_regression, check, MODEL)
+    hs.train_check(request, lambda: tb.check_lesson_data(student.linear_regression, check, MODEL, rng=hidden("lesson data")))
 
 
 @pytest.mark.question("linear_regression.train")
-def test_train_return_flags(student):
+def test_train_return_flags(request, student):
     """train: what return_losses and return_weights ask for, in all four combinations"""
-    tb.check_return_flags(student.linear_regression, MODEL)
+    hs.train_check(request, lambda: tb.check_return_flags(student.linear_regression, MODEL))
