@@ -31,7 +31,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
@@ -261,7 +261,7 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
             line += f" (On Gradescope this question is shown: {q.visibility.replace('_', ' ')}.)"
         out.append(line)
         for c in q.cases:
-            if c.outcome is Outcome.PASSED:
+            if c.outcome is Outcome.PASSED and not c.message:  # a passed case may carry a note
                 continue
             timed = " (ran out of time)" if c.timed_out else ""
             out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}"]
@@ -280,6 +280,23 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
 
 
 # --- the writer -------------------------------------------------------------------------------------
+
+
+def diagnosis_counts(results: Iterable[SubmissionResult],
+                     into: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, int]]:
+    """Per question id, how many submissions showed each mistake signature (`CaseResult.diagnoses`).
+
+    A submission counts once per signature and question, however many of its cases showed it.
+    Adds to `into` when given (and returns it): summary.json's ``diagnoses``.
+    """
+    counts = {} if into is None else into
+    for result in results:
+        for q in result.questions:
+            for sig in sorted({d for c in q.cases for d in c.diagnoses}):
+                counts.setdefault(q.id, {})
+                counts[q.id][sig] = counts[q.id].get(sig, 0) + 1
+    return counts
+
 
 
 @dataclass(frozen=True)
@@ -322,6 +339,7 @@ class ReportWriter:
         self._rows: list[_Row] = []
         self._students: set[str] = set()
         self._closed = False
+        self._diagnoses: dict[str, dict[str, int]] = {}
         self.out.mkdir(parents=True, exist_ok=True)
 
     def __enter__(self) -> ReportWriter:
@@ -348,6 +366,7 @@ class ReportWriter:
         by_id = {q.id: q for q in result.questions}
         qids = list(self.config.questions)
         self._students.add(student)
+        diagnosis_counts([result], into=self._diagnoses)
         self._rows.append(_Row(
             student=student,
             points=tuple(by_id[q].points if q in by_id else None for q in qids),
@@ -406,6 +425,7 @@ class ReportWriter:
                 "max": max(totals, default=None),
             },
             "questions": questions,
+            "diagnoses": {q: dict(sorted(c.items())) for q, c in self._diagnoses.items()},
         }
 
     def _write_plots(self, rows: list[_Row], summary: dict[str, Any]) -> None:

@@ -210,6 +210,7 @@ def test_summary(out):
             "foundations.chain_deriv_2": {"max_points": 2.0, "mean_points": 0.666667, "pass_rate": 0.333333},
             "linear_regression.train": {"max_points": 4.0, "mean_points": 2.333333, "pass_rate": 0.333333},
         },
+        "diagnoses": {},
     }
 
 
