@@ -94,7 +94,7 @@ SPECS: dict[str, Spec] = {
     "foundations.chain_deriv_3": Spec("chain_deriv_3", ("chain", "x"), {
         "leaky_relu, square, sigmoid, on an array":
             lambda r: [{"chain": ["leaky_relu", "square", "sigmoid"], "x": mixed(r, 4)}],
-        "square, sigmoid, square, at a number": lambda r: [{"chain": ["square", "sigmoid", "square"], "x": number(r)}],
+        "square, sigmoid, sigmoid, at a number": lambda r: [{"chain": ["square", "sigmoid", "sigmoid"], "x": number(r)}],
     }),
     "foundations.multiple_inputs_add_backward": Spec("multiple_inputs_add_backward", ("x", "y", "sigma"), {
         "sigmoid": lambda r: [{"x": mixed(r, 3), "y": normal(r, 3), "sigma": "sigmoid"}],
