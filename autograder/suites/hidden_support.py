@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder import diagnose
-from autograder.compare import StudentFailure, extra_keys_note  # noqa: F401 (used by the suites)
+from autograder.compare import MAX_MESSAGE, StudentFailure, extra_keys_note  # noqa: F401 (used by the suites)
 
 SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
 DEFAULT_SECRET_FILE = Path("/etc/nn-autograder/secret")
@@ -188,7 +188,9 @@ def _with_diagnoses(failure: StudentFailure, signatures: list[diagnose.Signature
     if not signatures:
         return failure
     hints = "\n".join(f"Hint: {s.hint}" for s in signatures)
-    out = StudentFailure(f"{failure.message}\n{hints}")
+    room = MAX_MESSAGE - len(hints) - 40  # the hints are never the part that gets cut
+    message = failure.message if len(failure.message) <= room else failure.message[:room].rstrip() + "\n... (cut)"
+    out = StudentFailure(f"{message}\n{hints}")
     out.diagnoses = tuple(s.id for s in signatures)
     return out
 

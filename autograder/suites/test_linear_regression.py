@@ -62,10 +62,11 @@ def entry_cases():
 @pytest.mark.parametrize("label,key", list(entry_cases()))
 def test_loss_gradients(request, student, check, hidden, label, key):
     """loss_gradients on a batch: one entry of the summed squared error's gradients"""
+    backprop_gate(request, student, hidden)
     n, d = BATCHES[label]
     info, weights, call, got, _ = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
     expected = ref.loss_gradients(info, weights)
-    hs.note(request, hs.extra_keys_note(got, expected, call) if key == "W" else "")
+    hs.note(request, hs.extra_keys_note(got, expected, call) if (key, label) == ("W", next(iter(BATCHES))) else "")
     entry = got.get(key) if type(got) is dict else None
     hs.check_with_diagnosis(
         request, lambda: check.dict(got, expected, keys=[key], alt_shapes={"B": [(1,)]}, call=call),
@@ -76,6 +77,7 @@ def test_loss_gradients(request, student, check, hidden, label, key):
 @pytest.mark.question("linear_regression.loss_gradients")
 def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
     """loss_gradients leaves forward_info and weights as they were"""
+    backprop_gate(request, student, hidden)
     label = next(iter(BATCHES))
     n, d = BATCHES[label]
     _, _, call, _, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
@@ -86,12 +88,23 @@ def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
 @pytest.mark.question("linear_regression.loss_gradients")
 def test_loss_gradients_from_forward_info(request, student, hidden):
     """loss_gradients works from forward_info's cached values (backprop, not finite differences)"""
+    backprop_gate(request, student, hidden)
+
+
+def backprop_gate(request, student, hidden) -> None:
+    """Backprop, not numerical differentiation (once per submission; see hidden_support.check_uses_cache).
+
+    Every case of the question runs it first: a loss_gradients that ignores forward_info's cache
+    (finite differences, a fresh forward pass) loses the question's points, not one case's."""
     label = "a batch of 9 rows and 4 features"
-    stale, fresh, moved = stale_pair(hidden(label), 9, 4)
-    fn = student.linear_regression.loss_gradients
-    got = [hs.once(request.getfixturevalue("submission"), f"linear_regression:{label}:{i}",
-                   lambda: fn(info, moved)) for i, info in enumerate((stale, fresh))]
-    hs.check_uses_cache(*got, ["W", "B"], call=f"loss_gradients(forward_info, weights) for {label}")
+
+    def run() -> None:
+        stale, fresh, moved = stale_pair(hidden(label), 9, 4)
+        fn = student.linear_regression.loss_gradients
+        got = [fn(info, moved) for info in (stale, fresh)]
+        hs.check_uses_cache(*got, ["W", "B"], call=f"loss_gradients(forward_info, weights) for {label}")
+
+    hs.once(request.getfixturevalue("submission"), "linear_regression:backprop", run)
 
 
 @pytest.mark.question("linear_regression.train", weight=2)

@@ -72,10 +72,11 @@ def entry_cases():
 @pytest.mark.parametrize("label,key", list(entry_cases()))
 def test_loss_gradients(request, student, check, hidden, label, key):
     """loss_gradients on a batch: one entry of the summed squared error's gradients"""
+    backprop_gate(request, student, hidden)
     n, d = BATCHES[label]
     info, weights, call, got, _ = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
     expected = ref.loss_gradients(info, weights)
-    hs.note(request, hs.extra_keys_note(got, expected, call) if key == "W1" else "")
+    hs.note(request, hs.extra_keys_note(got, expected, call) if (key, label) == ("W1", next(iter(BATCHES))) else "")
     entry = got.get(key) if type(got) is dict else None
     hs.check_with_diagnosis(
         request, lambda: check.dict(got, expected, keys=[key], alt_shapes=ALT_SHAPES, call=call),
@@ -86,6 +87,7 @@ def test_loss_gradients(request, student, check, hidden, label, key):
 @pytest.mark.question("neural_network.loss_gradients", weight=2)
 def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
     """loss_gradients leaves forward_info and weights as they were"""
+    backprop_gate(request, student, hidden)
     label = next(iter(BATCHES))
     n, d = BATCHES[label]
     _, _, call, _, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
@@ -96,12 +98,23 @@ def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
 @pytest.mark.question("neural_network.loss_gradients", weight=2)
 def test_loss_gradients_from_forward_info(request, student, hidden):
     """loss_gradients works from forward_info's cached values (backprop, not finite differences)"""
+    backprop_gate(request, student, hidden)
+
+
+def backprop_gate(request, student, hidden) -> None:
+    """Backprop, not numerical differentiation (once per submission; see hidden_support.check_uses_cache).
+
+    Every case of the question runs it first: a loss_gradients that ignores forward_info's cache
+    (finite differences, a fresh forward pass) loses the question's points, not one case's."""
     label = "a batch of 8 rows, 3 features and 5 hidden units"
-    stale, fresh, moved = stale_pair(hidden(label), 8, 3)
-    fn = student.neural_network.loss_gradients
-    got = [hs.once(request.getfixturevalue("submission"), f"neural_network:{label}:{i}",
-                   lambda: fn(info, moved)) for i, info in enumerate((stale, fresh))]
-    hs.check_uses_cache(*got, ["W1", "B1", "W2", "B2"], call=f"loss_gradients(forward_info, weights) for {label}")
+
+    def run() -> None:
+        stale, fresh, moved = stale_pair(hidden(label), 8, 3)
+        fn = student.neural_network.loss_gradients
+        got = [fn(info, moved) for info in (stale, fresh)]
+        hs.check_uses_cache(*got, ["W1", "B1", "W2", "B2"], call=f"loss_gradients(forward_info, weights) for {label}")
+
+    hs.once(request.getfixturevalue("submission"), "neural_network:backprop", run)
 
 
 @pytest.mark.question("neural_network.train", weight=2)
