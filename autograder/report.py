@@ -84,8 +84,11 @@ def inline(text: str) -> str:
     text = " ".join(clean(text).split())
     text = _MARKDOWN_INLINE.sub(r"\\\1", text)
     text = text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
-    if re.match(r"^([-+*=>]|\d+[.)])", text):
+    if re.match(r"^[-+*=>]", text):
         text = "\\" + text
+    elif re.match(r"^\d+[.)](\s|$)", text):  # an ordered-list marker: escape its "." or ")" (a
+        digits = len(text) - len(text.lstrip("0123456789"))  # backslash before a digit would show)
+        text = text[:digits] + "\\" + text[digits:]
     return text
 
 
