@@ -388,6 +388,9 @@ def test_tuple_structure_is_checked_before_values():
                        "these 2 items, with nothing nested inside.")
     message = failure(expect_tuple, ((out, 1.0), np.ones(3)), expected, **TOL, call="t()")
     assert message.startswith("t() returned a tuple shaped (a tuple of 2 items (an array (3,), a number), an array (3,))")
+    # a list of numbers where an array belongs is not a structure problem: it gets the array message
+    assert failure(expect_tuple, ([1.0, 1.0, 1.0], np.ones(3)), expected, **TOL, call="t()").startswith(
+        "t(): item 0 of the result is a list, not a numpy array")
 
 
 def test_tuple_kinds_override():

@@ -152,6 +152,20 @@ def modified_failure(call: str, changed: list[str]) -> StudentFailure:
         f"arrays and dicts as they were."), [diagnose.signature("inputs_modified")])
 
 
+def require_gradients(got: Any, keys: list[str], *, call: str) -> None:
+    """A case that credits how gradients are computed (inputs left alone) credits only gradients:
+    a dict holding every key as a numeric array, not all zero (None, zeros or stubs earn nothing).
+
+    Raises:
+        StudentFailure: `got` is not such a dict.
+    """
+    entries = [dict.get(got, k) for k in keys] if issubclass(type(got), dict) else []
+    if not entries or not all(type(v) is np.ndarray and v.dtype.kind in "iuf" for v in entries) \
+            or not any(np.any(v) for v in entries):
+        raise StudentFailure(f"{call} returned no gradients to credit (expected a dict with the numeric arrays "
+                             f"{', '.join(repr(k) for k in keys)}, not all zero).")
+
+
 def call_pure(function: Any, args: list[Any], kwargs: dict[str, Any] | None = None, *,
               call: str, names: list[str]) -> Any:
     """`call_tracked`, failing the case (``inputs_modified``) when an argument changed."""
@@ -223,7 +237,7 @@ BACKPROP_RULE = ("the gradients must come from the values forward cached in forw
                  "backward pass does, not from a new forward pass or from finite differences (see the handout)")
 
 
-def check_uses_cache(stale: Any, fresh: Any, keys: list[str], *, call: str) -> None:
+def check_uses_cache(stale: Any, fresh: Any, keys: list[str], *, call: str, strict: bool = True) -> None:
     """Backprop, not numerical differentiation: the gradients must depend on forward_info's cache.
 
     `stale` is the student's result for a forward_info cached before the weights moved, `fresh`
@@ -231,9 +245,21 @@ def check_uses_cache(stale: Any, fresh: Any, keys: list[str], *, call: str) -> N
     the two differ; finite differences or any fresh forward pass ignore it, so they are equal.
     Whether the values are right is graded by the other cases (one mistake costs once).
 
+    With ``strict=False`` (the gate every case of the question runs first) only the sign of
+    finite differences fails: two equal dicts of numeric arrays that are not all zero. Anything
+    else (None, zeros, missing keys) is left to the case's own message.
+
     Raises:
         StudentFailure: the two results are equal in every required entry, or are not dicts.
     """
+    if not strict:
+        entries = [(dict.get(stale, k), dict.get(fresh, k)) if issubclass(type(stale), dict)
+                   and issubclass(type(fresh), dict) else (None, None) for k in keys]
+        if not all(type(a) is np.ndarray and type(b) is np.ndarray and a.dtype.kind in "iuf"
+                   and b.dtype.kind in "iuf" for a, b in entries):
+            return
+        if all(not np.any(a) for a, _ in entries):
+            return
     if not issubclass(type(stale), dict) or not issubclass(type(fresh), dict):
         raise StudentFailure(f"{call} did not return a dict of gradients, so this case cannot check that "
                              f"{BACKPROP_RULE}.")

@@ -80,31 +80,33 @@ def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
     backprop_gate(request, student, hidden)
     label = next(iter(BATCHES))
     n, d = BATCHES[label]
-    _, _, call, _, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
+    _, _, call, got, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
     if changed:
         raise hs.record(request, hs.modified_failure(call, changed))
+    hs.require_gradients(got, ["W", "B"], call=call)
 
 
 @pytest.mark.question("linear_regression.loss_gradients")
 def test_loss_gradients_from_forward_info(request, student, hidden):
     """loss_gradients works from forward_info's cached values (backprop, not finite differences)"""
-    backprop_gate(request, student, hidden)
+    backprop_gate(request, student, hidden, strict=True)
 
 
-def backprop_gate(request, student, hidden) -> None:
-    """Backprop, not numerical differentiation (once per submission; see hidden_support.check_uses_cache).
+def backprop_gate(request, student, hidden, strict: bool = False) -> None:
+    """Backprop, not numerical differentiation (see hidden_support.check_uses_cache).
 
-    Every case of the question runs it first: a loss_gradients that ignores forward_info's cache
-    (finite differences, a fresh forward pass) loses the question's points, not one case's."""
+    Every case of the question runs it first (not strict): a loss_gradients that ignores
+    forward_info's cache (finite differences, a fresh forward pass) loses the question's points,
+    not one case's. The student's function is called twice per submission, whatever the cases."""
     label = "a batch of 9 rows and 4 features"
 
-    def run() -> None:
+    def replies() -> list:
         stale, fresh, moved = stale_pair(hidden(label), 9, 4)
         fn = student.linear_regression.loss_gradients
-        got = [fn(info, moved) for info in (stale, fresh)]
-        hs.check_uses_cache(*got, ["W", "B"], call=f"loss_gradients(forward_info, weights) for {label}")
+        return [fn(info, moved) for info in (stale, fresh)]
 
-    hs.once(request.getfixturevalue("submission"), "linear_regression:backprop", run)
+    got = hs.once(request.getfixturevalue("submission"), "linear_regression:backprop", replies)
+    hs.check_uses_cache(*got, ["W", "B"], call=f"loss_gradients(forward_info, weights) for {label}", strict=strict)
 
 
 @pytest.mark.question("linear_regression.train", weight=2)

@@ -90,31 +90,33 @@ def test_loss_gradients_leaves_inputs_alone(request, student, hidden):
     backprop_gate(request, student, hidden)
     label = next(iter(BATCHES))
     n, d = BATCHES[label]
-    _, _, call, _, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
+    _, _, call, got, changed = graded_call(request, student, hidden, label, lambda r: batch(r, n, d))
     if changed:
         raise hs.record(request, hs.modified_failure(call, changed))
+    hs.require_gradients(got, ["W1", "B1", "W2", "B2"], call=call)
 
 
 @pytest.mark.question("neural_network.loss_gradients", weight=2)
 def test_loss_gradients_from_forward_info(request, student, hidden):
     """loss_gradients works from forward_info's cached values (backprop, not finite differences)"""
-    backprop_gate(request, student, hidden)
+    backprop_gate(request, student, hidden, strict=True)
 
 
-def backprop_gate(request, student, hidden) -> None:
-    """Backprop, not numerical differentiation (once per submission; see hidden_support.check_uses_cache).
+def backprop_gate(request, student, hidden, strict: bool = False) -> None:
+    """Backprop, not numerical differentiation (see hidden_support.check_uses_cache).
 
-    Every case of the question runs it first: a loss_gradients that ignores forward_info's cache
-    (finite differences, a fresh forward pass) loses the question's points, not one case's."""
+    Every case of the question runs it first (not strict): a loss_gradients that ignores
+    forward_info's cache (finite differences, a fresh forward pass) loses the question's points,
+    not one case's. The student's function is called twice per submission, whatever the cases."""
     label = "a batch of 8 rows, 3 features and 5 hidden units"
 
-    def run() -> None:
+    def replies() -> list:
         stale, fresh, moved = stale_pair(hidden(label), 8, 3)
         fn = student.neural_network.loss_gradients
-        got = [fn(info, moved) for info in (stale, fresh)]
-        hs.check_uses_cache(*got, ["W1", "B1", "W2", "B2"], call=f"loss_gradients(forward_info, weights) for {label}")
+        return [fn(info, moved) for info in (stale, fresh)]
 
-    hs.once(request.getfixturevalue("submission"), "neural_network:backprop", run)
+    got = hs.once(request.getfixturevalue("submission"), "neural_network:backprop", replies)
+    hs.check_uses_cache(*got, ["W1", "B1", "W2", "B2"], call=f"loss_gradients(forward_info, weights) for {label}", strict=strict)
 
 
 @pytest.mark.question("neural_network.train", weight=2)
