@@ -30,6 +30,8 @@ __all__ = [
     "expect_dict",
     "expect_scalar",
     "expect_tuple",
+    "extra_keys",
+    "extra_keys_note",
     "relative_error",
 ]
 
@@ -273,12 +275,24 @@ def expect_dict(
     call: str,
     what: str = "the result",
     alt_shapes: Mapping[str, Sequence[tuple[int, ...]]] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> None:
-    """Check that `got` is a dict with exactly the keys of `expected`, then every entry.
+    """Check that `got` is a dict holding the required keys of `expected`, then those entries.
 
-    Keys must be strings; missing and unexpected keys are named. Each entry is checked with
-    `expect_array` (or `expect_scalar` when the expected entry is a number or a 0-d array) with
-    ``what="the entry 'W'"``; `alt_shapes` maps a key to its accepted alternative shapes.
+    Only the keys of `expected` are required: extra keys (``dLdP``, debug values, ...) are
+    ignored here (`extra_keys` lists them, for a note). Keys must be strings; missing keys are
+    named. Every checked entry is compared with `expect_array` (or `expect_scalar` when the
+    expected entry is a number or a 0-d array) with ``what="the entry 'W'"``, and *every* wrong
+    entry is reported in one message, not only the first.
+
+    Args:
+        got, expected, rtol, atol, call, what: as in `expect_array`.
+        alt_shapes: maps a key to its accepted alternative shapes.
+        keys: check only these keys of `expected` (one entry per hidden case, for partial credit
+            per entry); all of them by default.
+
+    Raises:
+        StudentFailure: with ``failed_keys`` (the keys whose entries are wrong or missing) set.
     """
     __tracebackhide__ = True
     subject = _subject(call, what)
@@ -286,29 +300,61 @@ def expect_dict(
         raise StudentFailure(_none_message(call, what))
     if not issubclass(type(got), dict):  # type() cannot be faked, isinstance() can (__class__)
         raise StudentFailure(f"{subject} {_describe_type(got)}, not a dict.")
-    keys = list(dict.keys(got))  # the real keys, whatever a dict subclass overrides
-    for key in keys:
+    present = list(dict.keys(got))  # the real keys, whatever a dict subclass overrides
+    for key in present:
         if type(key) is not str:
             raise StudentFailure(f"{subject} a dict with a key that is not a string ({_describe_type(key)}).")
-    want = list(expected)
-    missing = [k for k in want if k not in keys]
-    extra = [k for k in keys if k not in want]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append("missing " + ", ".join(repr(k) for k in missing))
-        if extra:
-            shown = ", ".join(repr(k[:40]) for k in extra[:8]) + (", ..." if len(extra) > 8 else "")
-            parts.append("unexpected " + shown)
-        raise StudentFailure(
-            f"{subject} a dict with the wrong keys: {'; '.join(parts)} "
-            f"(expected exactly {', '.join(repr(k) for k in want)})."
-        )
-    alt_shapes = alt_shapes or {}
+    want = list(expected) if keys is None else list(keys)
     for key in want:
+        if key not in expected:
+            raise ValueError(f"key {key!r} is not one of the expected keys")
+    missing = [k for k in want if k not in present]
+    failures: list[tuple[str, str]] = []
+    if missing:
+        failure = StudentFailure(
+            f"{subject} a dict without {', '.join(repr(k) for k in missing)} "
+            f"(it must hold {', '.join(repr(k) for k in expected)}; it holds "
+            f"{', '.join(repr(k[:40]) for k in present[:8]) + (', ...' if len(present) > 8 else '') or 'nothing'})."
+        )
+        failures.append((", ".join(missing), failure.message))
+    alt_shapes = alt_shapes or {}
+    wrong = list(missing)
+    for key in want:
+        if key in missing:
+            continue
         entry_what = f"the entry {key!r}" if what == "the result" else f"{what}, entry {key!r}"
-        _expect_any(dict.__getitem__(got, key), expected[key], rtol=rtol, atol=atol, call=call,
-                    what=entry_what, alt_shapes=alt_shapes.get(key, ()))
+        try:
+            _expect_any(dict.__getitem__(got, key), expected[key], rtol=rtol, atol=atol, call=call,
+                        what=entry_what, alt_shapes=alt_shapes.get(key, ()))
+        except StudentFailure as exc:
+            failures.append((key, exc.message))
+            wrong.append(key)
+    if not failures:
+        return
+    if len(failures) == 1:
+        error = StudentFailure(failures[0][1])
+    else:
+        error = StudentFailure(f"{len(wrong)} of the {len(want)} entries checked are wrong:\n"
+                               + "\n".join("- " + m.replace("\n", "\n  ") for _, m in failures))
+    error.failed_keys = tuple(wrong)
+    raise error
+
+
+def extra_keys(got: Any, expected: Mapping[str, Any]) -> list[str]:
+    """The string keys of the dict `got` that `expected` does not have (for a note, not a deduction)."""
+    if not issubclass(type(got), dict):
+        return []
+    return [k for k in dict.keys(got) if type(k) is str and k not in expected]
+
+
+def extra_keys_note(got: Any, expected: Mapping[str, Any], call: str) -> str:
+    """A one-line note naming extra keys of a returned dict, or "" when there are none."""
+    extra = extra_keys(got, expected)
+    if not extra:
+        return ""
+    shown = ", ".join(repr(k[:40]) for k in extra[:8]) + (", ..." if len(extra) > 8 else "")
+    return (f"Note: {call} returned extra keys ({shown}) besides {', '.join(repr(k) for k in expected)}; "
+            f"they are ignored, not graded.")
 
 
 def expect_tuple(
@@ -344,6 +390,17 @@ def expect_tuple(
     if kinds is not None and len(kinds) != n:
         raise ValueError(f"kinds has {len(kinds)} entries for {n} expected items")
     alt_shapes = alt_shapes or {}
+    item_kinds = [kinds[i] if kinds is not None else _kind(expected[i]) for i in range(n)]
+    # structure first: a tuple nested where a number or an array belongs (``(out, (dx, dy))``,
+    # ``((N, S), grad)``) is named as such, before any value of item 0 is compared
+    nested = [i for i in range(n) if item_kinds[i] != "dict" and _is_container(got[i])]
+    if nested:
+        labels = [names[i] if names is not None else f"item {i}" for i in range(n)]
+        shape = ", ".join(_outline(got[i]) for i in range(n))
+        want = ", ".join(f"{labels[i]}: {_outline(expected[i])}" for i in range(n))
+        raise StudentFailure(
+            f"{subject} a {'tuple' if type(got) is tuple else 'list'} shaped ({shape}); expected a flat "
+            f"tuple ({want}). Return exactly these {_count(n, 'item')}, with nothing nested inside.")
     for i in range(n):
         label = names[i] if names is not None else f"item {i}"
         item_what = f"{label} of the result" if what == "the result" else f"{label} of {what}"
@@ -355,15 +412,43 @@ def expect_tuple(
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _kind(expected: Any) -> str:
+    if isinstance(expected, dict):
+        return "dict"
+    if type(expected) is np.ndarray and expected.ndim > 0:
+        return "array"
+    return "scalar"
+
+
+def _is_container(value: Any) -> bool:
+    """A dict, or a tuple or list holding arrays, tuples, lists or dicts (a plain list of numbers
+    is not: it gets the "not a numpy array" message of `expect_array`)."""
+    if type(value) is dict:
+        return True
+    return type(value) in (tuple, list) and any(type(v) in (np.ndarray, tuple, list, dict) for v in value)
+
+
+def _outline(value: Any, depth: int = 0) -> str:
+    """A short description of a value's structure: "array (3, 2)", "tuple of 2 items (number, array (3,))"."""
+    cls = type(value)
+    if cls is np.ndarray:
+        return "a number" if value.ndim == 0 else f"an array {value.shape}"
+    if cls in _SCALAR_TYPES:
+        return "a number"
+    if cls in (tuple, list):
+        inner = ""
+        if depth < 1 and len(value) <= 4:
+            inner = " (" + ", ".join(_outline(v, depth + 1) for v in value) + ")"
+        return f"a {'tuple' if cls is tuple else 'list'} of {_count(len(value), 'item')}{inner}"
+    if cls is dict:
+        return "a dict"
+    return _describe_type(value)
+
+
 def _expect_any(got, expected, *, rtol, atol, call, what, alt_shapes=(), kind=None) -> None:
     __tracebackhide__ = True
     if kind is None:
-        if isinstance(expected, dict):
-            kind = "dict"
-        elif type(expected) is np.ndarray and expected.ndim > 0:
-            kind = "array"
-        else:
-            kind = "scalar"
+        kind = _kind(expected)
     if kind == "array":
         expect_array(got, expected, rtol=rtol, atol=atol, call=call, what=what, alt_shapes=alt_shapes)
     elif kind == "scalar":

@@ -313,11 +313,13 @@ class GradingPlugin:
     def _case(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CaseResult:
         question, weight = question_of(item)
         name = case_name(item)
+        props = dict(item.user_properties)  # set by the suites: a note on a passed case, mistake signatures
         if report.passed:
-            return CaseResult(question, name, Outcome.PASSED, weight=weight)
+            return CaseResult(question, name, Outcome.PASSED, str(props.get("note", "")), weight=weight)
         exc = call.excinfo.value if call.excinfo else None
         if isinstance(exc, StudentFailure):
-            return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight)
+            return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight,
+                              diagnoses=tuple(props.get("diagnoses", ())))
         if isinstance(exc, CallFailed):
             call_text = getattr(exc, "call_text", None)
             return CaseResult(question, name, Outcome.FAILED, student_message(exc, call_text),

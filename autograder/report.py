@@ -33,7 +33,7 @@ import statistics
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
@@ -87,8 +87,11 @@ def inline(text: str) -> str:
     text = " ".join(clean(text).split())
     text = _MARKDOWN_INLINE.sub(r"\\\1", text)
     text = text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
-    if re.match(r"^([-+*=>]|\d+[.)])", text):
+    if re.match(r"^[-+*=>]", text):
         text = "\\" + text
+    elif re.match(r"^\d+[.)](\s|$)", text):  # an ordered-list marker: escape its "." or ")" (a
+        digits = len(text) - len(text.lstrip("0123456789"))  # backslash before a digit would show)
+        text = text[:digits] + "\\" + text[digits:]
     return text
 
 
@@ -270,7 +273,7 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenanc
             line += f" (On Gradescope this question is shown: {q.visibility.replace('_', ' ')}.)"
         out.append(line)
         for c in q.cases:
-            if c.outcome is Outcome.PASSED:
+            if c.outcome is Outcome.PASSED and not c.message:  # a passed case may carry a note
                 continue
             timed = " (ran out of time)" if c.timed_out else ""
             out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}"]
@@ -295,6 +298,22 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenanc
 
 
 # --- the writer -------------------------------------------------------------------------------------
+
+
+def diagnosis_counts(results: Iterable[SubmissionResult],
+                     into: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, int]]:
+    """Per question id, how many submissions showed each mistake signature (`CaseResult.diagnoses`).
+
+    A submission counts once per signature and question, however many of its cases showed it.
+    Adds to `into` when given (and returns it): summary.json's ``diagnoses``.
+    """
+    counts = {} if into is None else into
+    for result in results:
+        for q in result.questions:
+            for sig in sorted({d for c in q.cases for d in c.diagnoses}):
+                counts.setdefault(q.id, {})
+                counts[q.id][sig] = counts[q.id].get(sig, 0) + 1
+    return {q: dict(sorted(c.items())) for q, c in sorted(counts.items())} if into is None else counts
 
 
 def _atomic_write(path: Path, text: str | bytes) -> None:

@@ -94,6 +94,8 @@ class CaseResult:
         timed_out: True when the case failed because the student's code ran out of time.
         detail: for the TA only (never shown to the student): what went wrong inside the
             grader when `outcome` is ERROR.
+        diagnoses: ids of the mistake signatures (`autograder.diagnose.SIGNATURES`) the wrong
+            result matched, e.g. ``("averaged_not_summed",)``; empty when none matched.
     """
 
     question: str
@@ -103,6 +105,7 @@ class CaseResult:
     weight: float = 1.0
     timed_out: bool = False
     detail: str = ""
+    diagnoses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from autograder.compare import (
     expect_dict,
     expect_scalar,
     expect_tuple,
+    extra_keys,
+    extra_keys_note,
     relative_error,
 )
 
@@ -303,13 +305,33 @@ def test_float_subclass_is_not_trusted():
 # --- dicts and tuples -------------------------------------------------------------------------------
 
 
-def test_dict_keys_missing_and_extra_are_named():
+def test_dict_keys_missing_are_named_and_extra_keys_are_not_graded():
     expected = {"W": E23, "B": np.ones((1, 3))}
     message = failure(expect_dict, {"W": E23, "b": 1, "extra": 2}, expected, **TOL, call="loss_gradients(fi, w)")
     assert message == (
-        "loss_gradients(fi, w) returned a dict with the wrong keys: missing 'B'; unexpected 'b', 'extra' "
-        "(expected exactly 'W', 'B')."
+        "loss_gradients(fi, w) returned a dict without 'B' (it must hold 'W', 'B'; it holds 'W', 'b', 'extra')."
     )
+    # every required entry right, debug keys beside them: full marks, and a note names the extras
+    got = {"W": E23, "B": np.ones((1, 3)), "dLdP": np.zeros(3), "dLdN": 1.0}
+    expect_dict(got, expected, **TOL, call="g()")
+    assert extra_keys(got, expected) == ["dLdP", "dLdN"]
+    assert extra_keys_note(got, expected, "g()") == (
+        "Note: g() returned extra keys ('dLdP', 'dLdN') besides 'W', 'B'; they are ignored, not graded.")
+    assert extra_keys_note({"W": E23, "B": 1}, expected, "g()") == ""
+
+
+def test_dict_reports_every_wrong_entry_at_once():
+    expected = {"W1": E23, "B1": np.ones((1, 3)), "W2": E23, "B2": np.ones((1, 1))}
+    got = {"W1": E23 * 2, "B1": np.ones((1, 3)) * 6, "W2": E23, "B2": np.ones((1, 1))}
+    with pytest.raises(StudentFailure) as info:
+        expect_dict(got, expected, **TOL, call="g()")
+    assert info.value.failed_keys == ("W1", "B1")
+    assert info.value.message.startswith("2 of the 4 entries checked are wrong:\n- g(): the entry 'W1': 5 of 6")
+    assert "\n- g(): the entry 'B1': 3 of 3 elements differ" in info.value.message
+    # one key at a time (one hidden case per entry): only that entry decides
+    expect_dict(got, expected, **TOL, call="g()", keys=["W2"])
+    assert failure(expect_dict, got, expected, **TOL, call="g()", keys=["B1"]).startswith(
+        "g(): the entry 'B1': 3 of 3 elements differ")
 
 
 def test_dict_entries_checked_with_alt_shapes():
@@ -320,7 +342,9 @@ def test_dict_entries_checked_with_alt_shapes():
                        "It has the right number of elements in the wrong arrangement.")
     message = failure(expect_dict, {"W": E23 + 1, "B": np.array([[0.5]])}, expected, **TOL, call="g()")
     assert message.startswith("g(): the entry 'W': 6 of 6 elements differ")
-    assert failure(expect_dict, {"W": None, "B": 1}, expected, **TOL, call="g()") == "g(): the entry 'W' is None."
+    assert failure(expect_dict, {"W": None, "B": 1}, expected, **TOL, call="g()") == (
+        "2 of the 2 entries checked are wrong:\n- g(): the entry 'W' is None.\n"
+        "- g(): the entry 'B' is a Python int, not a numpy array (expected shape (1, 1)).")
 
 
 def test_dict_with_non_string_key_and_non_dict():
@@ -352,6 +376,21 @@ def test_tuple_items_are_checked_in_order():
         "t() returned a tuple of 1 item; expected 3 items.")
     assert failure(expect_tuple, E23, expected, **TOL, call="t()") == (
         "t() returned a numpy array of shape (2, 3); expected a tuple of 3 items.")
+
+
+def test_tuple_structure_is_checked_before_values():
+    expected = (np.ones(3), np.ones(3))
+    out = np.zeros(3)
+    message = failure(expect_tuple, (out, (np.ones(3), np.ones(3))), expected, **TOL, call="t()",
+                      names=("dsdx", "dsdy"))
+    assert message == ("t() returned a tuple shaped (an array (3,), a tuple of 2 items (an array (3,), an array "
+                       "(3,))); expected a flat tuple (dsdx: an array (3,), dsdy: an array (3,)). Return exactly "
+                       "these 2 items, with nothing nested inside.")
+    message = failure(expect_tuple, ((out, 1.0), np.ones(3)), expected, **TOL, call="t()")
+    assert message.startswith("t() returned a tuple shaped (a tuple of 2 items (an array (3,), a number), an array (3,))")
+    # a list of numbers where an array belongs is not a structure problem: it gets the array message
+    assert failure(expect_tuple, ([1.0, 1.0, 1.0], np.ones(3)), expected, **TOL, call="t()").startswith(
+        "t(): item 0 of the result is a list, not a numpy array")
 
 
 def test_tuple_kinds_override():

@@ -217,6 +217,7 @@ def test_summary(out):
             "foundations.chain_deriv_2": {"max_points": 2.0, "mean_points": 0.666667, "pass_rate": 0.333333},
             "linear_regression.train": {"max_points": 4.0, "mean_points": 2.333333, "pass_rate": 0.333333},
         },
+        "diagnoses": {},
     }
 
 
@@ -333,7 +334,16 @@ def test_clean_removes_escapes_and_invisible_characters():
 def test_inline_escapes_markdown_and_html():
     assert inline("## x <b>y</b> & [l](u) ![i](u) `c` *e* _f_ |t| ~s~\nnext") == (
         "\\#\\# x &lt;b&gt;y&lt;/b&gt; &amp; \\[l\\](u) !\\[i\\](u) \\`c\\` \\*e\\* \\_f\\_ \\|t\\| \\~s\\~ next")
-    assert inline("- item") == "\\- item" and inline("1. one") == "\\1. one"
+    assert inline("- item") == "\\- item" and inline("1. one") == "1\\. one" and inline("12) x") == "12\\) x"
+
+
+def test_inline_never_shows_a_backslash_before_a_digit():
+    # a backslash before a digit is no markdown escape: it is shown as it is
+    from markdown_it import MarkdownIt
+
+    for text in ("1.5_student", "2.0 retry", "3. third", "10) ten", "1."):
+        html = MarkdownIt().render(inline(text))
+        assert "\\" not in html and html.startswith("<p>"), (text, html)
 
 
 @pytest.mark.parametrize("body", ["plain", "```", "a ```` b", "`" * 10])

@@ -287,6 +287,15 @@ def report(question: dict, results: list, outcome: dict, width: int, verbose: bo
     else:
         failed = sum(1 for s in statuses if s in (FAILED, ERROR))
         detail = f"{failed} of {len(tests)} checks failed"
+    replaced = {r for test in tests for r in getattr(test, "stands_in_for", ())}
+    weak = [r for r in question["requires"] if outcome.get(r, PASSED) != PASSED and r not in replaced]
+    if status == FAILED and weak:
+        # the checks call the student's own prerequisite: its failure says nothing about this one
+        names = ", ".join(r.partition(".")[2] for r in weak)
+        detail = (f"depends on your {names}, which fails its own checks: fix {names} first "
+                  f"({detail} here)")
+        if not verbose:
+            return f"{status:<16} {label:<{width}}  {detail}"
     if question.get("import_problem"):
         return f"{status:<16} {label:<{width}}  {question['import_problem']}"
     lines = [f"{status:<16} {label:<{width}}  {detail}".rstrip()]
@@ -297,22 +306,19 @@ def report(question: dict, results: list, outcome: dict, width: int, verbose: bo
             lines.append(f"    - {check_status.lower()}: {title}")
         if check_status in (FAILED, ERROR) and (shown == 0 or verbose):
             shown += 1
+            prefix = "      " if verbose else "    "  # with -v the line above already names the check
             if check_status == ERROR:
-                lines.append("    The check itself crashed; this is not your fault. Please send this to your instructor:")
-            else:
+                lines.append(prefix + "The check itself crashed; this is not your fault. Please send this to your instructor:")
+            elif not verbose:
                 lines.append(f"    Check: {title}")
-            lines.append(indent(message, "    "))
+            lines.append(indent(message, prefix))
             if printed.strip():
                 out = printed.strip().splitlines()
                 more = f"\n      ... ({len(out) - OUTPUT_LINES} more lines)" if len(out) > OUTPUT_LINES else ""
                 lines.append("    Your code printed:\n" + indent("\n".join(out[:OUTPUT_LINES]), "      | ") + more)
     if status == FAILED:
-        replaced = {r for test in tests for r in getattr(test, "stands_in_for", ())}
-        weak = [r for r in question["requires"] if outcome.get(r, PASSED) != PASSED and r not in replaced]
         if weak:
-            names = ", ".join(r.partition(".")[2] for r in weak)
-            lines.append(f"    Note: this uses your {names}, which does not pass its own checks yet; fix that "
-                         "first. (The grader uses a correct one here, so a mistake there costs points once.)")
+            lines.append("    (The grader uses a correct one in their place, so a mistake there costs points once.)")
         if question["hint"]:
             lines.append(f"    Hint: {question['hint']}")
         if shown < sum(1 for s in statuses if s == FAILED) and not verbose:

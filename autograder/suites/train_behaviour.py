@@ -4,12 +4,13 @@
 with ``np.random.default_rng``, ``np.dot``, explicit loops or float32 earns full marks:
 
 * with one batch holding every row, ``n_iter`` updates equal the reference gradient descent
-  started from the same weights (``init_weights`` is stubbed to return them);
+  started from the student's own starting weights (``train(..., n_iter=0)`` with the same seed);
 * mini-batches have ``batch_size`` rows, the last one of a pass may be shorter, and the next
   pass starts with ``batch_size`` rows again; X and y rows stay paired; every pass covers every
   row once; passes are reshuffled; the caller's arrays are left alone — all watched through the
   arguments of the student's calls to ``forward`` (traced by the worker);
-* on the lesson's data the loss falls and the test MSE reaches a documented level;
+* on the lesson's data the loss falls and the test MSE reaches a documented level (its columns
+  permuted and negated per submission, so weights computed ahead on the public data fail);
 * the two return flags give what the handout says in all four combinations.
 
 The reference ``forward`` and ``loss_gradients`` are in place while ``train`` is graded
@@ -69,10 +70,10 @@ def judged(check: Callable) -> Callable:
     `SandboxError`, a real grader error) pass through unchanged.
     """
     @functools.wraps(check)
-    def wrapper(student_module, *args: Any) -> None:
+    def wrapper(student_module, *args: Any, **kwargs: Any) -> None:
         model = next((a for a in args if isinstance(a, Model)), None)
         try:
-            check(student_module, *args)
+            check(student_module, *args, **kwargs)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError,
                 ZeroDivisionError, RecursionError, FloatingPointError) as exc:
             raise StudentFailure(
@@ -119,18 +120,9 @@ def traced_run(student_module, model: Model, n: int, batch_size: int, n_iter: in
     return X, y, call, _batches(reply, call)
 
 
-@judged
-def check_full_batch(student_module, check, model: Model) -> None:
-    X, y = synthetic(8, 3, seed=7)
-    X[:, 0] /= 8.0  # keep the steps small
-    y = 3.0 * X[:, :1] + 1.0
-    lr, n_iter = 0.01, 6
-    call = _call_text(model, 8, n_iter=n_iter, learning_rate=lr, batch_size=8)
-    got = student_module.train.detailed(
-        [X, y], dict(n_iter=n_iter, learning_rate=lr, batch_size=8, return_losses=True,
-                     return_weights=True, seed=1, **model.extra_kwargs),
-        stub={"init_weights": model.start_weights(3)})["value"]
-    weights = model.start_weights(3)
+def _gradient_descent(model: Model, X: np.ndarray, y: np.ndarray, weights: dict, lr: float, n_iter: int):
+    """The reference: n_iter full-batch steps from `weights` -> (losses, weights)."""
+    weights = {k: np.array(v, dtype=np.float64) for k, v in weights.items()}
     losses = []
     for _ in range(n_iter):
         info, loss = model.ref.forward(X, y, weights)
@@ -138,11 +130,57 @@ def check_full_batch(student_module, check, model: Model) -> None:
         grads = model.ref.loss_gradients(info, weights)
         for key in weights:
             weights[key] = weights[key] - lr * grads[key]
+    return losses, weights
+
+
+@judged
+def check_full_batch(student_module, check, model: Model) -> None:
+    """Full-batch training from the student's own starting weights is gradient descent.
+
+    The starting weights are the student's: ``train(..., n_iter=0)`` with the same seed returns
+    them (so a train that draws them inline, or with ``default_rng``, is graded alike). Then
+    ``n_iter`` steps with one batch of every row must equal the reference gradient descent from
+    those weights. Two such calls that start from different weights (no seed, or a seed set after
+    the draw) are named as a wrong start, not as wrong steps.
+    """
+    X, y = synthetic(8, 3, seed=7)
+    X[:, 0] /= 8.0  # keep the steps small
+    y = 3.0 * X[:, :1] + 1.0
+    lr, n_iter, seed = 0.01, 6, 1
+    base = dict(learning_rate=lr, batch_size=8, return_losses=True, return_weights=True, seed=seed,
+                **model.extra_kwargs)
+    start_call = _call_text(model, 8, n_iter=0, seed=seed)
+    keys = model.start_weights(3)
+    starts = []
+    for _ in range(2):
+        start = student_module.train(X, y, n_iter=0, **base)
+        if type(start) not in (tuple, list) or len(start) != 2:
+            raise StudentFailure(f"{start_call} with return_losses=True and return_weights=True should return "
+                                 "([], weights): the starting weights, before any step.")
+        try:
+            check.dict(start[1], keys, call=start_call, what="the starting weights", rtol=0.0, atol=np.inf)
+        except StudentFailure as failure:
+            failure.diagnoses = ("train_wrong_start",)
+            raise
+        starts.append({k: np.asarray(dict.__getitem__(start[1], k), dtype=np.float64) for k in keys})
+    if any(not np.array_equal(starts[0][k], starts[1][k]) for k in keys):
+        failure = StudentFailure(
+            f"{start_call}, called twice, started from different weights: with the same seed, train must "
+            "start from the same weights (seed numpy's generator with seed, then draw them with init_weights).")
+        failure.diagnoses = ("train_wrong_start",)
+        raise failure
+    call = _call_text(model, 8, n_iter=n_iter, learning_rate=lr, batch_size=8, seed=seed)
+    got = student_module.train(X, y, n_iter=n_iter, **base)
     if type(got) not in (tuple, list) or len(got) != 2:
         raise StudentFailure(f"{call} with return_losses=True and return_weights=True should return "
                              "(losses, weights), a tuple of 2 items.")
-    check.dict(got[1], weights, call=call, what="the trained weights")
-    check.tuple(got[0], tuple(losses), call=call, what="the list of losses", kinds=["scalar"] * n_iter)
+    losses, weights = _gradient_descent(model, X, y, starts[0], lr, n_iter)
+    try:
+        check.dict(got[1], weights, call=call, what="the trained weights")
+        check.tuple(got[0], tuple(losses), call=call, what="the list of losses", kinds=["scalar"] * n_iter)
+    except StudentFailure as failure:
+        failure.diagnoses = ("train_not_gradient_descent",)
+        raise
 
 
 def expected_sizes(n: int, batch_size: int, n_iter: int) -> list[int]:
@@ -162,10 +200,14 @@ def check_batch_sizes(student_module, model: Model) -> None:
     got = [b[0].shape[0] for b in batches]
     want = expected_sizes(n, batch_size, n_iter)
     if got != want:
-        raise StudentFailure(
+        failure = StudentFailure(
             f"{call} used batches of {', '.join(map(str, got))} rows; expected "
             f"{', '.join(map(str, want))}. Each pass over the data uses batch_size rows at a time "
             "and one shorter last batch; the next pass starts again with batch_size rows.")
+        short = next((i for i, k in enumerate(got) if k < batch_size), None)
+        if short is not None and any(k < batch_size for k, w in zip(got[short + 1:], want[short + 1:]) if w == batch_size):
+            failure.diagnoses = ("train_batch_shrinks",)
+        raise failure
 
 
 @judged
@@ -173,8 +215,10 @@ def check_rows_paired(student_module, model: Model) -> None:
     _, _, call, batches = traced_run(student_module, model, 10, 4, 7)
     for i, (xb, yb) in enumerate(batches):
         if not np.allclose(yb[:, 0], 3.0 * xb[:, 0] + 1.0, rtol=1e-5, atol=1e-5):
-            raise StudentFailure(f"{call}: in batch {i + 1} the rows of y no longer match the rows of X. "
-                                 "Shuffle X and y with the same permutation.")
+            failure = StudentFailure(f"{call}: in batch {i + 1} the rows of y no longer match the rows of X. "
+                                     "Shuffle X and y with the same permutation.")
+            failure.diagnoses = ("train_shuffles_x_y_apart",)
+            raise failure
 
 
 def _row_id(v: float) -> int:
@@ -204,8 +248,10 @@ def check_reshuffled(student_module, model: Model) -> None:
     _, _, call, batches = traced_run(student_module, model, n, 5, 6)
     epochs = _epochs(batches, n)
     if len(epochs) < 3 or all(e == epochs[0] for e in epochs):
-        raise StudentFailure(f"{call} used the rows in the same order in every pass: shuffle the data "
-                             "again (a new permutation) each time a pass is used up.")
+        failure = StudentFailure(f"{call} used the rows in the same order in every pass: shuffle the data "
+                                 "again (a new permutation) each time a pass is used up.")
+        failure.diagnoses = ("train_never_reshuffles",)
+        raise failure
     if epochs[0] == list(range(n)):
         raise StudentFailure(f"{call} used the rows in their original order in the first pass: shuffle "
                              "the data before the first batch.")
@@ -222,13 +268,32 @@ def check_inputs_untouched(student_module, model: Model) -> None:
         after = [None, None]
     for name, before, now in (("X", X, after[0]), ("y", y, after[1])):
         if type(now) is not np.ndarray or now.shape != before.shape or not np.array_equal(now, before):
-            raise StudentFailure(f"{model.name}.train changed the caller's {name} (shuffle a copy: "
-                                 f"{name}[perm] makes a new array; in-place shuffles do not).")
+            failure = StudentFailure(f"{model.name}.train changed the caller's {name} (shuffle a copy: "
+                                     f"{name}[perm] makes a new array; in-place shuffles do not).")
+            failure.diagnoses = ("train_modifies_caller_arrays",)
+            raise failure
+
+
+def perturbed_split(rng: np.random.Generator | None):
+    """The lesson's split with its 13 feature columns permuted and some negated, the same way in
+    the training and the test rows (a hidden perturbation per submission; None: as published).
+
+    A model trains on it as well as on the published data (a linear first layer absorbs any
+    permutation and sign of its inputs), but weights computed ahead on the published data do
+    not fit it."""
+    X_train, X_test, y_train, y_test = lesson_split()
+    if rng is None:
+        return X_train, X_test, y_train, y_test
+    d = X_train.shape[1]
+    order, signs = rng.permutation(d), rng.choice([-1.0, 1.0], size=d)
+    if np.array_equal(order, np.arange(d)):
+        order = np.roll(order, 1)
+    return X_train[:, order] * signs, X_test[:, order] * signs, y_train, y_test
 
 
 @judged
-def check_lesson_data(student_module, check, model: Model) -> None:
-    X_train, X_test, y_train, y_test = lesson_split()
+def check_lesson_data(student_module, check, model: Model, rng: np.random.Generator | None = None) -> None:
+    X_train, X_test, y_train, y_test = perturbed_split(rng)
     kw = dict(n_iter=model.lesson_iters, learning_rate=0.001, batch_size=23)
     call = _call_text(model, len(X_train), **kw) + " on the lesson's training data"
     got = student_module.train(X_train, y_train, return_losses=True, return_weights=True, seed=42,

@@ -14,29 +14,23 @@ from typing import Any, Callable
 
 import numpy as np
 from _compare import StudentFailure, expect_array, expect_dict, expect_scalar
-from _numeric import nudged_weights
 from _support import call, replaced
 
 GRADIENT_TOLERANCE = dict(rtol=1e-6, atol=1e-6)
 
 
-def summed_error_gradients(given_forward: Callable) -> Callable[[dict, dict], dict]:
-    """A stand-in for ``loss_gradients``: ``n`` times the nudged slope of the mean loss."""
-
-    def gradients(forward_info: dict, weights: dict) -> dict:
-        X, y = forward_info["X"], forward_info["y"]
-        rows = np.shape(X)[0]
-        slopes = nudged_weights(lambda trial: given_forward(X, y, trial)[1], weights)
-        return {key: rows * slope for key, slope in slopes.items()}
-
-    return gradients
+def stand_in_gradients(forward_info: dict, weights: dict) -> dict:
+    """Stands in for ``loss_gradients`` while ``train`` is checked: fixed pretend gradients (0.25
+    for the first weight, 0.5 for the next, ...), so train's own steps are checked apart from
+    your gradients. Not the gradients of anything: it cannot stand in for your loss_gradients."""
+    return {key: np.full(np.shape(value), 0.25 * (number + 1)) for number, (key, value) in enumerate(weights.items())}
 
 
 def check_loss_gradients(module: Any, X: np.ndarray, y: np.ndarray, weights: dict, name: str,
-                         alt_shapes: dict) -> None:
-    """loss_gradients(forward_info, weights) matches n times the nudged slope of the mean loss."""
+                         alt_shapes: dict, expected: dict) -> None:
+    """loss_gradients(forward_info, weights) equals `expected`: n times the slope of the mean loss,
+    measured offline by nudging each weight and written into the check as numbers."""
     info, _ = module.forward(X, y, weights)
-    expected = summed_error_gradients(module.forward)(info, weights)
     described = {k: np.shape(v) for k, v in weights.items()}
     description = f"{name}.loss_gradients(forward(X {X.shape}, y {y.shape}, weights {described}))"
     copies = {k: v.copy() for k, v in weights.items()}
@@ -72,7 +66,7 @@ class Watcher:
 
     def __init__(self, module: Any) -> None:
         self.given_forward = module.forward
-        self.gradients = summed_error_gradients(module.forward)
+        self.gradients = stand_in_gradients
         self.batches: list[tuple[np.ndarray, np.ndarray]] = []  # copies of (X_batch, y_batch)
         self.first_weights: dict | None = None
         self.losses: list[float] = []

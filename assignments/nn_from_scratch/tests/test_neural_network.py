@@ -1,8 +1,8 @@
 """Public checks of neural_network.py: loss_gradients and train.
 
-Expected gradients are n times the slope of the given forward's mean loss, measured by nudging
-each weight (see _models.py); train is checked by watching its calls to forward and
-loss_gradients on small data sets.
+Expected gradients are n times the slope of the given forward's mean loss, measured offline by
+nudging each weight and written here as numbers; train is checked by watching its calls to
+forward and loss_gradients on small data sets (with pretend gradients standing in, _models.py).
 """
 from __future__ import annotations
 
@@ -28,7 +28,13 @@ def test_loss_gradients_batch_of_five():
         "W2": np.array([[0.5], [-1.2], [0.8], [0.3]]),
         "B2": np.array([[0.25]]),
     }
-    check_loss_gradients(nn, X, y, weights, NAME, BIAS_SHAPES)
+    expected = {
+        "W1": np.array([[1.3639615133173544, -3.021353594800648, 1.5923815566946766, 0.8241202823587512], [-0.1901269059039788, 0.5041702195956168, -0.5061149660049794, -0.10890447006802084], [0.39308888633255246, -1.3956088370424913, 0.9601463539519562, 0.2982640302998403]]),
+        "B1": np.array([[0.1384406628776052, -0.2543759857121954, -0.16281220270270383, 0.10213563539429565]]),
+        "W2": np.array([[2.091363121526918], [-1.1973078631404381], [2.5356955013485187], [1.4399473125528583]]),
+        "B2": np.array([[0.8192533578105436]]),
+    }
+    check_loss_gradients(nn, X, y, weights, NAME, BIAS_SHAPES, expected)
 
 
 @question("neural_network.loss_gradients")
@@ -43,7 +49,13 @@ def test_loss_gradients_single_row():
         "W2": np.array([[1.0], [-0.7], [0.4]]),
         "B2": np.array([[0.0]]),
     }
-    check_loss_gradients(nn, X, y, weights, NAME, BIAS_SHAPES)
+    expected = {
+        "W1": np.array([[-1.0483777696645789, 0.5706267336602263, -0.3845040412827265], [0.3494592565548596, -0.19020891122007544, 0.12816801376090883]]),
+        "B1": np.array([[-0.6989185131097192, 0.3804178224401509, -0.25633602752181767]]),
+        "W2": np.array([[-1.0824931257858685], [-0.7071392409533831], [-2.140179518371132]]),
+        "B2": np.array([[-3.0549242015737876]]),
+    }
+    check_loss_gradients(nn, X, y, weights, NAME, BIAS_SHAPES, expected)
 
 
 @question("neural_network.train", stands_in_for=STAND_INS)

@@ -1,8 +1,8 @@
 """Public checks of linear_regression.py: loss_gradients and train.
 
-Expected gradients are n times the slope of the given forward's mean loss, measured by nudging
-each weight (see _models.py); train is checked by watching its calls to forward and
-loss_gradients on small data sets.
+Expected gradients are n times the slope of the given forward's mean loss, measured offline by
+nudging each weight and written here as numbers; train is checked by watching its calls to
+forward and loss_gradients on small data sets (with pretend gradients standing in, _models.py).
 """
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ def test_loss_gradients_batch_of_four():
     X = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-2.0, 1.0, 0.0], [0.3, 0.6, -0.9]])
     y = np.array([[1.0], [-2.0], [0.5], [3.0]])
     weights = {"W": np.array([[0.2], [-0.4], [0.7]]), "B": np.array([[0.1]])}
-    check_loss_gradients(lr, X, y, weights, NAME, BIAS_SHAPES)
+    expected = {
+        "W": np.array([[9.424], [-7.877000000000001], [8.728]]),
+        "B": np.array([[-3.92]]),
+    }
+    check_loss_gradients(lr, X, y, weights, NAME, BIAS_SHAPES, expected)
 
 
 @question("linear_regression.loss_gradients")
@@ -33,7 +37,11 @@ def test_loss_gradients_single_row():
     X = np.array([[1.5, -0.5]])
     y = np.array([[2.0]])
     weights = {"W": np.array([[0.3], [0.8]]), "B": np.array([[-1.0]])}
-    check_loss_gradients(lr, X, y, weights, NAME, BIAS_SHAPES)
+    expected = {
+        "W": np.array([[-8.850000000000001], [2.95]]),
+        "B": np.array([[-5.9]]),
+    }
+    check_loss_gradients(lr, X, y, weights, NAME, BIAS_SHAPES, expected)
 
 
 @question("linear_regression.train", stands_in_for=STAND_INS)
