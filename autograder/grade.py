@@ -37,7 +37,7 @@ from .config import ConfigError, GradingConfig, load_config
 from .execute import SubmissionRun, grade_chunk, question_of
 from .load import load
 from .locate import LocateError, _is_student_folder, locate
-from .report import write_class_files, write_submission
+from .report import diagnosis_counts, write_class_files, write_submission
 from . import store as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
                       SubmissionSource)
@@ -396,6 +396,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         drawn = _store.plots_key(config, rows)  # drawing the plots costs ~1 s: only when what they show changed
         plots = drawn != store.meta("plots_key") or not all(
             (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
+        extra["diagnoses"] = diagnosis_counts(store.results(config))  # the mistake signatures per question
         write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots)
         if plots:
             store.set_meta("plots_key", drawn)

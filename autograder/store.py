@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import datetime as _dt
 import errno
 import fcntl
@@ -386,11 +387,33 @@ class StoredRow:
 
 
 def _cases_to_json(cases: Sequence[CaseResult]) -> str:
-    return json.dumps([[c.name, c.outcome.value, c.message, c.weight, c.timed_out, c.detail] for c in cases])
+    """Every field of each case but its question (the row's key), by name: a field added to
+    `CaseResult` later (with a default) is stored without a schema change."""
+    return json.dumps([{f.name: _plain(getattr(c, f.name)) for f in dataclasses.fields(CaseResult)
+                        if f.name != "question"} for c in cases])
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON holds it (enums by value, tuples as lists)."""
+    if isinstance(value, Outcome):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def _cases_from_json(question: str, text: str) -> list[CaseResult]:
-    return [CaseResult(question, n, Outcome(o), m, w, t, d) for n, o, m, w, t, d in json.loads(text)]
+    known = {f.name for f in dataclasses.fields(CaseResult)}
+    out = []
+    for case in json.loads(text):
+        fields = {k: _tuples(v) for k, v in case.items() if k in known}
+        fields["outcome"] = Outcome(fields["outcome"])
+        out.append(CaseResult(question, **fields))
+    return out
 
 
 _SCHEMA = """
