@@ -417,6 +417,41 @@ _UNUSED_PLUGINS = [arg for name in ("cacheprovider", "terminal", "stepwise", "ca
                                     "pastebin", "legacypath") for arg in ("-p", f"no:{name}")]
 
 
+class _CaseCollector:
+    """pytest plugin for `collect_cases`: one placeholder submission, every item's question."""
+
+    def __init__(self) -> None:
+        self.cases: list[tuple[str, str, int]] = []
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "submission" in metafunc.fixturenames:
+            metafunc.parametrize("submission", [LoadedSubmission("-", Path("."), ())], scope="session", ids=["sub0"])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("question")
+            path, line, _ = item.reportinfo()
+            self.cases.append((str(marker.args[0]) if marker and marker.args else "",
+                               Path(path).name, (line or 0) + 1))
+
+
+def collect_cases(suites_dir: Path = SUITES_DIR) -> list[tuple[str, str, int]]:
+    """The hidden test cases as pytest collects them (marks made at run time included), without
+    running any: ``(question id or "" when unmarked, file name, line)`` per case.
+
+    Raises:
+        SandboxError: the suites cannot be collected (an import error in a suite: a grader error).
+    """
+    collector = _CaseCollector()
+    args = [str(suites_dir), "-c", str(suites_dir / "pytest.ini"), "--rootdir", str(suites_dir),
+            "--confcutdir", str(suites_dir), "--collect-only", *_UNUSED_PLUGINS]
+    code = pytest.main(args, plugins=[collector])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise SandboxError(f"the hidden suites in {suites_dir} could not be collected (pytest exit code {int(code)})")
+    return collector.cases
+
+
 def grade_chunk(submissions: Sequence[LoadedSubmission], config: GradingConfig, slot: Any,
                 on_submission_done: Callable[[SubmissionRun, str, int], None],
                 suites_dir: Path = SUITES_DIR, extra_args: Iterable[str] = ()) -> int:

@@ -155,9 +155,11 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, str]]:
-    """(source shared by every question, {question: its own test sources}, {question: shared source of its file})."""
+def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, str], dict[str, str]]:
+    """(source shared by every question, {question: its own test sources}, {question: shared source
+    of its file}, {suite file name: its whole source})."""
     shared = []
+    whole: dict[str, str] = {}
     for p in sorted(suites.iterdir()):
         if p.is_file() and (p.suffix in (".py", ".ini", ".cfg", ".toml")) and not p.name.startswith("test_"):
             shared.append(p.name + "\0" + p.read_text(encoding="utf-8"))
@@ -181,7 +183,10 @@ def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, s
                 common.append(segment)
         for q in questions_here:
             file_shared[q] = file_shared.get(q, "") + p.name + "\0" + "\n".join(common)
-    return "\n".join(shared), own, file_shared
+        # questions marked at run time (``pytest.param(..., marks=pytest.mark.question(qid))``) have
+        # no function of their own here: each of them depends on the whole file of its module
+        whole[p.name] = text
+    return "\n".join(shared), own, file_shared, whole
 
 
 def _marked_questions(node: ast.AST) -> set[str]:
@@ -240,7 +245,7 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
     Returns:
         {question id: QuestionKey}, in grading.yml's order.
     """
-    shared, own, file_shared = _suite_sources(suites)
+    shared, own, file_shared, whole = _suite_sources(suites)
     engine = engine_version()
     global_config = json.dumps({"limits": config.limits.model_dump(), "modules": list(config.modules)},
                                sort_keys=True)
@@ -256,7 +261,8 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
         modules = sorted({module, *(r.split(".")[0] for r in q.requires)})
         out[qid] = QuestionKey(
             question=qid,
-            suite=_sha(shared, file_shared.get(qid, ""), *own.get(qid, [])),
+            suite=(_sha(shared, file_shared[qid], *own[qid]) if qid in own
+                   else _sha(shared, whole.get(f"test_{module}.py", ""))),
             config=_sha(json.dumps(entry, sort_keys=True), global_config),
             reference=_sha(common_reference, *(m + "\0" + reference_files.get(m, "") for m in modules)),
             engine=engine,

@@ -91,13 +91,23 @@ def suite_problems(config: GradingConfig, suites: Path = SUITES, root: Path = RO
     required = {r.partition(".")[2] for q in config.questions.values() for r in q.requires}
     declared = set(config.callable_names)
     passable = {f for module in functions.values() for f in module} - graded - required
+    from .execute import collect_cases
+    from .sandbox import SandboxError
+
+    try:
+        collected = collect_cases(suites)
+    except SandboxError as exc:
+        return [str(exc)]
+    for qid, name, line in collected:  # as pytest collects them: marks made at run time included
+        if not qid:
+            problems.append(f"autograder/suites/{name}:{line}: a hidden case with no @pytest.mark.question(...)")
+        elif qid not in config.questions:
+            problems.append(f"autograder/suites/{name}:{line}: a hidden case of question {qid!r}, "
+                            "which grading.yml does not have")
+        cased[qid] = cased.get(qid, 0) + 1
     for path in sorted(suites.glob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         shown = f"autograder/suites/{path.name}"
-        for qid, line in _question_marks(tree):
-            if qid not in config.questions:
-                problems.append(f"{shown}:{line}: a hidden case of question {qid!r}, which grading.yml does not have")
-            cased[qid] = cased.get(qid, 0) + 1
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and node.value in passable and node.value not in declared:
