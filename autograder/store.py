@@ -817,7 +817,7 @@ def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str,
     """A current outcome (`_current`) without a grader error is reused; a grader error is retried
     by every run."""
     return _current(stored, content, qkey, isolation) and all(
-        c[1] != Outcome.ERROR.value for c in json.loads(stored[3]))
+        c["outcome"] != Outcome.ERROR.value for c in json.loads(stored[3]))
 
 
 def _present_modules(result: SubmissionResult) -> list[str]:
