@@ -173,3 +173,27 @@ def test_graded_in_the_sandbox_an_error_points_at_the_cell(tmp_path):
     feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
     assert "cell 2 of zoe.ipynb, line 7, in deriv" in feedback  # line 1 is the %%module line
     assert "NameError" in feedback
+
+
+def test_execute_mode_through_the_sandbox(tmp_path):
+    """grading.yml notebook.mode: execute: the cells run in the worker, a cell that never ends is
+    stopped after cell_timeout and reported, the global a later cell sets is there, grading goes on."""
+    from autograder.config import load_config
+    from autograder.grade import grade
+
+    base = load_config()
+    config = base.model_copy(update={"notebook": base.notebook.model_copy(update={"mode": "execute",
+                                                                                  "cell_timeout": 1.0})})
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "zoe.ipynb").write_bytes(nb(
+        "%%module foundations\ndef deriv(func, input_, diff=None):\n    step = STEP if diff is None else diff\n"
+        "    return (func(input_ + step) - func(input_ - step)) / (2 * step)\n",
+        "%%module foundations\nwhile True:\n    pass\n",
+        "%%module foundations\nSTEP = sum([0.0005, 0.0005])  # a call: only execute mode runs it\n"))
+    summary = grade([folder / "zoe.ipynb"], tmp_path / "out", jobs=1, progress=False, config=config)
+    row = summary.results[0]
+    assert row.status.value == "graded"
+    feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
+    assert "`foundations.deriv`: 2 / 2 points" in feedback
+    assert "[grader] cell 2 ran for more than 1 s and was stopped; the next cell runs" in feedback
