@@ -155,38 +155,64 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _suite_sources(suites: Path) -> tuple[str, dict[str, list[str]], dict[str, str], dict[str, str]]:
+def _suite_sources(suites: Path, questions: Iterable[str] = ()) -> tuple[str, dict[str, list[str]], dict[str, str]]:
     """(source shared by every question, {question: its own test sources}, {question: shared source
-    of its file}, {suite file name: its whole source})."""
+    of its file}).
+
+    A question's own sources are the tests marked ``@pytest.mark.question("<id>")`` and, for
+    suites that build their cases from tables (``pytest.param(..., marks=pytest.mark.question(qid))``),
+    every dict entry keyed by the question id (or by a tuple that starts with it). Everything else
+    in the file is shared by the file's questions."""
     shared = []
-    whole: dict[str, str] = {}
     for p in sorted(suites.iterdir()):
         if p.is_file() and (p.suffix in (".py", ".ini", ".cfg", ".toml")) and not p.name.startswith("test_"):
             shared.append(p.name + "\0" + p.read_text(encoding="utf-8"))
+    ids = set(questions)
     own: dict[str, list[str]] = {}
     file_shared: dict[str, str] = {}
     for p in sorted(suites.glob("test_*.py")):
         text = p.read_text(encoding="utf-8")
         tree = ast.parse(text)
-        lines = text.splitlines(keepends=True)
-        common, questions_here = [], set()
+        starts = [0]
+        for line in text.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+
+        def offset(line: int, col: int) -> int:  # ast columns are UTF-8 byte offsets
+            return starts[line - 1] + len(text[starts[line - 1]:starts[line]].encode("utf-8")[:col].decode("utf-8", "ignore"))
+
+        spans: list[tuple[int, int, str]] = []
         for node in tree.body:
-            qids = _marked_questions(node)
-            # whole lines, comments inside included; a test's decorators are part of it
-            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-            segment = "".join(lines[first - 1:node.end_lineno])
-            if qids:
-                for q in qids:
-                    own.setdefault(q, []).append(segment)
-                questions_here |= qids
-            else:
-                common.append(segment)
-        for q in questions_here:
-            file_shared[q] = file_shared.get(q, "") + p.name + "\0" + "\n".join(common)
-        # questions marked at run time (``pytest.param(..., marks=pytest.mark.question(qid))``) have
-        # no function of their own here: each of them depends on the whole file of its module
-        whole[p.name] = text
-    return "\n".join(shared), own, file_shared, whole
+            marked = _marked_questions(node)
+            if marked:  # whole lines, comments inside included; a test's decorators are part of it
+                first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+                spans += [(starts[first - 1], starts[node.end_lineno], q) for q in marked]
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Dict):
+                    for key, value in zip(sub.keys, sub.values):
+                        qid = _question_key_of(key, ids)
+                        if qid:
+                            spans.append((offset(key.lineno, key.col_offset),
+                                          offset(value.end_lineno, value.end_col_offset), qid))
+        common, last = [], 0
+        for start, end, qid in sorted(spans):
+            own.setdefault(qid, []).append(text[start:end])
+            if start >= last:
+                common.append(text[last:start])
+            last = max(last, end)
+        common.append(text[last:])
+        for qid in {q for _, _, q in spans}:
+            file_shared[qid] = file_shared.get(qid, "") + p.name + "\0" + "".join(common)
+    return "\n".join(shared), own, file_shared
+
+
+def _question_key_of(key: ast.AST | None, ids: set[str]) -> str | None:
+    """The question id a dict key names: ``"<id>"`` or a tuple ``("<id>", ...)``; else None."""
+    if isinstance(key, ast.Tuple) and key.elts:
+        key = key.elts[0]
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value in ids:
+        return key.value
+    return None
 
 
 def _marked_questions(node: ast.AST) -> set[str]:
@@ -245,7 +271,7 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
     Returns:
         {question id: QuestionKey}, in grading.yml's order.
     """
-    shared, own, file_shared, whole = _suite_sources(suites)
+    shared, own, file_shared = _suite_sources(suites, config.questions)
     engine = engine_version()
     global_config = json.dumps({"limits": config.limits.model_dump(), "modules": list(config.modules)},
                                sort_keys=True)
@@ -261,8 +287,7 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
         modules = sorted({module, *(r.split(".")[0] for r in q.requires)})
         out[qid] = QuestionKey(
             question=qid,
-            suite=(_sha(shared, file_shared[qid], *own[qid]) if qid in own
-                   else _sha(shared, whole.get(f"test_{module}.py", ""))),
+            suite=_sha(shared, file_shared.get(qid, ""), *own.get(qid, [])),
             config=_sha(json.dumps(entry, sort_keys=True), global_config),
             reference=_sha(common_reference, *(m + "\0" + reference_files.get(m, "") for m in modules)),
             engine=engine,

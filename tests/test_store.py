@@ -87,11 +87,20 @@ def test_changing_one_hidden_test_changes_exactly_its_question_key(tmp_path):
     before = st.question_keys(CONFIG, suites=suites)
     test = suites / "test_foundations.py"
     text = test.read_text()
-    assert text.count("def test_deriv_with_another_step") == 1
-    test.write_text(text.replace("def test_deriv_with_another_step(student, check):",
-                                 "def test_deriv_with_another_step(student, check):\n    x_unused = 1", 1))
+    # the foundations suite builds its cases from a table keyed by question id: change one case's inputs
+    case = '"sigmoid then square, on an array": lambda r: [{"chain": ["sigmoid", "square"], "x": mixed(r, 3)}]'
+    assert text.count(case) == 1
+    test.write_text(text.replace(case, case.replace("mixed(r, 3)", "mixed(r, 4)"), 1))
     after = st.question_keys(CONFIG, suites=suites)
-    assert [q for q in CONFIG.questions if before[q].key != after[q].key] == ["foundations.deriv"]
+    assert [q for q in CONFIG.questions if before[q].key != after[q].key] == ["foundations.chain_deriv_2"]
+    # a test marked with its question (the model suites): only that question changes
+    test = suites / "test_linear_regression.py"
+    text = test.read_text()
+    marked = [line for line in text.splitlines() if "pytest.mark.question(\"linear_regression.train\"" in line]
+    assert marked, "the linear regression suite marks its train tests"
+    test.write_text(text.replace(marked[0], marked[0] + "  # a comment changes the test's source", 1))
+    again = st.question_keys(CONFIG, suites=suites)
+    assert [q for q in CONFIG.questions if after[q].key != again[q].key] == ["linear_regression.train"]
     # a change of points keeps every question key: it only re-scores
     points = load_config(config_with(tmp_path, "  foundations.deriv:\n    points: 2", "  foundations.deriv:\n    points: 5"))
     assert {q: k.key for q, k in st.question_keys(points).items()} == {q: k.key for q, k in st.question_keys(CONFIG).items()}
