@@ -301,7 +301,6 @@ def diagnosis_counts(results: Iterable[SubmissionResult],
     return counts
 
 
-
 @dataclass(frozen=True)
 class _Row:
     student: str
