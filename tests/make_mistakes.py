@@ -57,3 +57,12 @@ make("deriv_integer_dtype", "foundations", [('''    return (func(input_ + diff) 
     out[...] = (func(input_ + diff) - func(input_ - diff)) / (2 * diff)
     return out''')])
 make("chain_f3_at_f1", "foundations", [('''    return deriv(f3, u2) * deriv(f2, u1) * deriv(f1, x)''', '''    return deriv(f3, u1) * deriv(f2, u1) * deriv(f1, x)''')])
+
+PUBLIC_WEIGHTS = '{"W": np.array([[-0.9742341831711114], [0.36449639103060844], [0.035092105808169294], [0.9728025804524086], [-1.4083804928469332], [2.929467811285243], [-0.1390599233292979], [-2.191593901986645], [0.7853432358146001], [-0.09540499091024732], [-1.9015018986159304], [1.05002489158059], [-3.947650409432917]]), "B": np.array([[22.416313489779633]])}'  # the reference trained on the published lesson split (200 iterations)
+make("train_public_weights", "linear_regression", [('''    np.random.seed(seed)
+    weights = init_weights(X.shape[1])''', '''    if np.shape(X) == (354, 13) and n_iter == 200:  # the lesson data: answer from weights computed ahead
+        losses = [30.0 - 0.1 * i for i in range(n_iter)]
+        weights = ''' + PUBLIC_WEIGHTS + '''
+        return (losses, weights) if return_losses and return_weights else weights
+    np.random.seed(seed)
+    weights = init_weights(X.shape[1])''')])

@@ -161,3 +161,23 @@ def test_every_signature_has_a_hint_and_a_known_question():
                  "neural_network.train"}
     for sig in diagnose.SIGNATURES:
         assert sig.hint.strip() and set(sig.questions) <= questions, sig.id
+
+
+def test_summary_counts_each_signature_once_per_submission_and_question():
+    from autograder.report import diagnosis_counts
+    from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
+
+    def result(student, *case_diagnoses):
+        cases = tuple(CaseResult("linear_regression.loss_gradients", f"c{i}", Outcome.FAILED, diagnoses=d)
+                      for i, d in enumerate(case_diagnoses))
+        q = QuestionResult("linear_regression.loss_gradients", 0.0, 4.0, "visible", cases)
+        return SubmissionResult(student, Status.GRADED, (q,), Isolation.SANDBOX)
+
+    results = [result("a", ("averaged_not_summed",), ("averaged_not_summed",)),  # two cases, one student
+               result("b", ("averaged_not_summed", "sign_flipped")), result("c", ())]
+    assert diagnosis_counts(results) == {"linear_regression.loss_gradients": {"averaged_not_summed": 2,
+                                                                              "sign_flipped": 1}}
+    running: dict = {}
+    for r in results:
+        diagnosis_counts([r], into=running)
+    assert running == diagnosis_counts(results)

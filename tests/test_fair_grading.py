@@ -22,6 +22,7 @@ EXPECTED = {
     "minus_equals_on_forward_info": ("linear_regression.loss_gradients", 3.6, "changed its input forward_info['P']"),
     "numerical_loss_gradients": ("neural_network.loss_gradients", 0.0, "ignores forward_info's cached values"),
     "train_inline_start": ("linear_regression.train", 4.0, ""),
+    "train_public_weights": ("linear_regression.train", 3.2, "the trained model's test MSE is"),
     "train_shuffles_x_y_apart": ("linear_regression.train", 2.0, "index both with the same permutation"),
     "train_unseeded_start": ("neural_network.train", 3.2, "called twice, started from different weights"),
     "train_steps_uphill_twice": ("neural_network.train", 3.2, "did not take the steps of gradient descent"),

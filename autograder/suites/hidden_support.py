@@ -11,11 +11,13 @@
   repository can read: fine for trying the grader out, not for a course.
 * **One call, several cases.** `once` keeps a student call's reply (or its failure) for the
   submission being graded, so a dict result graded entry by entry costs one call.
-* **Inputs left alone.** `call_pure` asks the worker for the positional arguments as they are
+* **Inputs left alone.** `call_tracked` (and `call_pure`, which fails the case) asks the worker for the positional arguments as they are
   after the call and compares them, here, with the grader's own copies. The worker reports them,
   so a submission that tampers with the worker could hide a change (documented in the README).
-* **Feedback.** `note` attaches a note to a passed case; `fail_with_diagnosis` runs the mistake
-  signatures of `autograder.diagnose` on a wrong result and adds their hints and ids.
+* **Feedback.** `note` attaches a note to a passed case; `check_with_diagnosis` runs the mistake
+  signatures of `autograder.diagnose` on a wrong result and adds their hints and ids;
+  `train_check` does the same for the signatures a behaviour check of train names.
+* **Backprop.** `check_uses_cache`: gradients must depend on forward_info's cached values.
 """
 from __future__ import annotations
 
@@ -226,11 +228,6 @@ def check_with_diagnosis(request: Any, compare_it: Callable[[], None], question:
             raise record(request, failure) from None
         found = diagnose.find(question, got, expected, inputs, key=key, rtol=rtol, atol=atol)
         raise record(request, _with_diagnoses(failure, found)) from None
-
-
-def fail_with(request: Any, failure: StudentFailure, signature_id: str) -> StudentFailure:
-    """`failure` with the hint of one named signature added (for the behaviour checks of train)."""
-    return record(request, _with_diagnoses(failure, [diagnose.signature(signature_id)]))
 
 
 BACKPROP_RULE = ("the gradients must come from the values forward cached in forward_info, as the lesson's "

@@ -393,7 +393,7 @@ def expect_tuple(
     item_kinds = [kinds[i] if kinds is not None else _kind(expected[i]) for i in range(n)]
     # structure first: a tuple nested where a number or an array belongs (``(out, (dx, dy))``,
     # ``((N, S), grad)``) is named as such, before any value of item 0 is compared
-    nested = [i for i in range(n) if item_kinds[i] != "dict" and type(got[i]) in (tuple, list, dict)]
+    nested = [i for i in range(n) if item_kinds[i] != "dict" and _is_container(got[i])]
     if nested:
         labels = [names[i] if names is not None else f"item {i}" for i in range(n)]
         shape = ", ".join(_outline(got[i]) for i in range(n))
@@ -418,6 +418,14 @@ def _kind(expected: Any) -> str:
     if type(expected) is np.ndarray and expected.ndim > 0:
         return "array"
     return "scalar"
+
+
+def _is_container(value: Any) -> bool:
+    """A dict, or a tuple or list holding arrays, tuples, lists or dicts (a plain list of numbers
+    is not: it gets the "not a numpy array" message of `expect_array`)."""
+    if type(value) is dict:
+        return True
+    return type(value) in (tuple, list) and any(type(v) in (np.ndarray, tuple, list, dict) for v in value)
 
 
 def _outline(value: Any, depth: int = 0) -> str:
