@@ -479,6 +479,7 @@ def _summary(config: GradingConfig, rows: list, complete: bool) -> dict[str, Any
             "max": max(totals, default=None),
         },
         "questions": questions,
+        "diagnoses": {},
     }
 
 
