@@ -349,9 +349,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                 write_submission(out, folders[student], result, config,
                                  provenance or store.provenance(student, keys))
 
-        changed, same = store.rescore(config)  # points changed: re-score from the stored outcomes
+        changed, rescored_list = store.rescore(config)  # points changed: re-score from the stored outcomes
         here = {s for s, _, _ in located}
-        rescored = set(changed) | set(same)
+        rescored = set(rescored_list)
         summary.rescored = len(rescored & here)
         missing = [s for s in plan.reused if s not in changed and not (  # reused, its report files deleted
             (out / folders[s] / "feedback.md").is_file() and (out / folders[s] / "results.json").is_file())]

@@ -721,11 +721,12 @@ class Store:
         from its outcomes; if its row changes, append it to the history.
 
         Returns:
-            ({student: new result} of those whose row changed, students re-scored with an unchanged row).
+            ({student: new result} of those whose row changed, students re-scored: those that had
+            a row scored with other points, changed or not; a first scoring is not a re-score).
         """
         key = score_key(config)
         changed: dict[str, SubmissionResult] = {}
-        same: list[str] = []
+        same: list[str] = []  # re-scored: had a row scored with other points
         old_rows = dict(self._conn.execute(
             "SELECT student, scored FROM submissions WHERE state != 'pending' AND (score_key IS NULL OR score_key != ?)",
             (key,)))
@@ -741,14 +742,14 @@ class Store:
                     continue
                 row = _row_json(result)
                 db.execute("UPDATE submissions SET scored=?, score_key=? WHERE student=?", (row, key, student))
+                if old_rows[student] is not None:
+                    same.append(student)
                 if old_rows[student] != row:
                     changed[student] = result
                     db.execute("INSERT INTO history(student, recorded_at, content_hash, status, total, possible, points)"
                                " SELECT student, ?, content_hash, ?, ?, ?, ? FROM submissions WHERE student=?",
                                (stamp, result.status.value, result.total, result.possible,
                                 json.dumps({q.id: q.points for q in result.questions}), student))
-                else:
-                    same.append(student)
         return changed, same
 
     def rows(self, config: GradingConfig | None = None) -> list[StoredRow]:

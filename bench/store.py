@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -45,10 +46,15 @@ COUNTS = re.compile(r"graded (\d+), reused (\d+), re-scored (\d+), kept (\d+) no
 
 def grade(repo: Path, folder: Path, out: Path, jobs: int, *extra: str) -> dict[str, Any]:
     """One ``autograder grade`` from the copy `repo`: wall seconds, exit code, the counts line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run([PYTHON, "-m", "autograder", "grade", str(folder), "--out", str(out), "--jobs", str(jobs),
                            "-q", *extra], cwd=repo, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the grader and its job processes (sandboxed workers are in their own pid namespace and
+    # not counted: a run that runs no student code has none)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"bench: grade failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     m = COUNTS.search(proc.stdout)
@@ -60,7 +66,8 @@ def grade(repo: Path, folder: Path, out: Path, jobs: int, *extra: str) -> dict[s
                 if row["status"] == "error":
                     data = json.loads((out / row["student"] / "results.json").read_text())
                     errors[row["student"]] = [d for t in data["tests"] for d in t["extra_data"]["grader_details"]][:2]
-    return {"seconds": round(seconds, 2), "rc": proc.returncode, "errors": errors,
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load": round(os.getloadavg()[0], 1),
+            "rc": proc.returncode, "errors": errors,
             "counts": dict(zip(("graded", "reused", "rescored", "kept"), map(int, m.groups()))) if m else None}
 
 
@@ -140,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kill -9 at 50 % + rerun: {res['killed']}", flush=True)
 
     full = res["full"]["seconds"]
+    res["rerun_after_kill_rescored"] = res["killed"]["rerun"]["counts"]["rescored"]
     res["targets"] = {
         "nothing changed < 5 s": res["nothing_changed"]["seconds"],
         "points changed < 5 s, no student code": [res["points_changed"]["seconds"],
