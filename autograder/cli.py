@@ -2,6 +2,7 @@
 and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
+                     [--force] [--only ID[,ID...]] [--question QID]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
     autograder doctor      # which isolation this machine gives student code, and a self-check
 

@@ -61,7 +61,9 @@ class GradeSummary:
     """What a grading run did, for the command line and for tests.
 
     Attributes:
-        out: the report folder. results: one `Row` per submission, sorted by student.
+        out: the report folder. results: one `Row` per submission of this run that has a grade,
+            sorted by student (pending ones are counted in `pending`; rows of OUT that this run
+            did not touch are not listed).
         isolation: the level used; isolation_note: why not a stronger one ("" if the strongest).
         warnings: problems with the input paths (stray files, duplicate ids).
         seconds: wall-clock time of the run.
