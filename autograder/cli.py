@@ -2,6 +2,7 @@
 and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE] [--scheduler ADDRESS]
+                     [--force] [--only ID[,ID...]] [--question QID]
     autograder export gradescope [-o autograder.zip] [--config FILE]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip] [--config FILE]
     autograder validate [--config FILE]   # grading.yml, the hidden suites and solutions/ agree

@@ -61,7 +61,9 @@ class GradeSummary:
     """What a grading run did, for the command line and for tests.
 
     Attributes:
-        out: the report folder. results: one `Row` per submission, sorted by student.
+        out: the report folder. results: one `Row` per submission of this run that has a grade,
+            sorted by student (pending ones are counted in `pending`; rows of OUT that this run
+            did not touch are not listed).
         isolation: the level used; isolation_note: why not a stronger one ("" if the strongest).
         warnings: problems with the input paths (stray files, duplicate ids).
         seconds: wall-clock time of the run.
@@ -342,20 +344,23 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                             + ", ".join(repr(s) for s in group) + "; check they are different students")
         extra = {"look_alike_ids": [list(g) for g in look_alike]}
 
-        def render(student: str) -> None:
-            result = store.result(student, config)
+        def render(student: str, result: SubmissionResult | None = None, provenance=None) -> None:
+            result = result or store.result(student, config)
             if result is not None:
-                write_submission(out, folders[student], result, config, store.provenance(student, keys))
+                write_submission(out, folders[student], result, config,
+                                 provenance or store.provenance(student, keys))
 
-        changed, same = store.rescore(config)  # points changed: re-score from the stored outcomes
+        changed, rescored_list = store.rescore(config)  # points changed: re-score from the stored outcomes
         here = {s for s, _, _ in located}
-        summary.rescored = len([s for s in changed + same if s in here])
-        for student in changed:
-            render(student)
-        for student in plan.reused:  # a reused submission whose report files were deleted
-            if not (out / folders[student] / "feedback.md").is_file() or \
-                    not (out / folders[student] / "results.json").is_file():
-                render(student)
+        rescored = set(rescored_list)
+        summary.rescored = len(rescored & here)
+        missing = [s for s in plan.reused if s not in changed and not (  # reused, its report files deleted
+            (out / folders[s] / "feedback.md").is_file() and (out / folders[s] / "results.json").is_file())]
+        provenances = store.provenances([*changed, *missing], keys)
+        for student, result in changed.items():
+            render(student, result, provenances.get(student))
+        for student in missing:
+            render(student, None, provenances.get(student))
         todo = [(i, s) for i, s in enumerate(sources) if s.student in plan.todo]
         if level is None and todo:
             level, note = detect_isolation(None)
@@ -401,7 +406,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         if plots:
             store.set_meta("plots_key", drawn)
         summary.graded, summary.kept = len(graded), len(plan.absent)
-        summary.reused = len([s for s in plan.reused if s not in set(changed + same)])
+        summary.reused = len([s for s in plan.reused if s not in rescored])
         for row in rows:
             if row.student not in here:
                 continue

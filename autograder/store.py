@@ -703,87 +703,107 @@ class Store:
         """The student's `SubmissionResult`, scored now from the stored outcomes with `config`'s
         points (default: the repository's grading.yml); None while a question of `config` has no
         stored outcome (the row is pending)."""
+        return self._scored([student], config).get(student)
+
+    def _scored(self, students: Sequence[str] | None, config: GradingConfig | None) -> dict[str, SubmissionResult | None]:
+        """{student: result scored from the stored outcomes (None: an outcome is missing)}, for
+        `students` (None: every stored submission), read in two queries."""
         from .config import load_config
         from .score import score
 
         config = config or load_config()
-
-        sub = self._submission(student)
-        if sub is None or sub["isolation"] is None:
-            return None
-        cases: list[CaseResult] = []
-        stored = dict(self._conn.execute("SELECT question, cases FROM outcomes WHERE student=?", (student,)))
-        for qid in config.questions:
-            if qid not in stored:
-                return None
-            cases += _cases_from_json(qid, stored[qid])
-        loaded = LoadedSubmission(student, Path("."), tuple(json.loads(sub["modules"])), tuple(json.loads(sub["notes"])),
-                                  tuple(json.loads(sub["suspicious"])))
-        return score(loaded, student, cases, config, isolation=Isolation(sub["isolation"]), output=json.loads(sub["output"]),
-                     seconds=sub["seconds"] or 0.0)
+        where, args = "", ()
+        if students is not None and len(students) == 1:
+            where, args = " WHERE student=?", (students[0],)
+        wanted = None if students is None or len(students) == 1 else set(students)
+        outcomes: dict[str, dict[str, str]] = {}
+        for student, qid, cases in self._conn.execute(f"SELECT student, question, cases FROM outcomes{where}", args):
+            if wanted is None or student in wanted:
+                outcomes.setdefault(student, {})[qid] = cases
+        out: dict[str, SubmissionResult | None] = {}
+        for student, isolation, modules, notes, suspicious, output, seconds in self._conn.execute(
+                "SELECT student, isolation, modules, notes, suspicious, output, seconds FROM submissions"
+                f"{where} ORDER BY student", args):
+            if wanted is not None and student not in wanted:
+                continue
+            stored = outcomes.get(student, {})
+            if isolation is None or any(q not in stored for q in config.questions):
+                out[student] = None
+                continue
+            cases = [c for qid in config.questions for c in _cases_from_json(qid, stored[qid])]
+            loaded = LoadedSubmission(student, Path("."), tuple(json.loads(modules)), tuple(json.loads(notes)),
+                                      tuple(json.loads(suspicious)))
+            out[student] = score(loaded, student, cases, config, isolation=Isolation(isolation),
+                                 output=json.loads(output), seconds=seconds or 0.0)
+        return out
 
     def results(self, config: GradingConfig | None = None) -> list[SubmissionResult]:
         """Every stored submission that has a grade (done or kept from an earlier run), sorted by
         student id; pending ones are left out. Scored with `config` (see `result`)."""
-        from .config import load_config
-
-        config = config or load_config()
-        out = []
-        for (student,) in self._conn.execute("SELECT student FROM submissions ORDER BY student").fetchall():
-            state = self._conn.execute("SELECT state FROM submissions WHERE student=?", (student,)).fetchone()[0]
-            if state != "pending" and (r := self.result(student, config)) is not None:
-                out.append(r)
-        return out
+        done = {s for (s,) in self._conn.execute("SELECT student FROM submissions WHERE state != 'pending'")}
+        return [r for s, r in self._scored(None, config).items() if s in done and r is not None]
 
     def provenance(self, student: str, keys: dict[str, QuestionKey] | None = None) -> Provenance | None:
         """When and with which suite/config/reference/engine each of the student's questions was graded."""
-        sub = self._submission(student)
-        if sub is None or sub["graded_at"] is None:
-            return None
-        questions = {}
-        for qid, qkey, stamp in self._conn.execute(
-                "SELECT o.question, o.question_key, o.graded_at FROM outcomes o WHERE o.student=?", (student,)):
-            row = self._conn.execute("SELECT suite, config, reference, engine FROM questions WHERE question_key=?",
-                                     (qkey,)).fetchone()
-            if row:
-                questions[qid] = {"suite": row[0][:10], "config": row[1][:10], "reference": row[2][:10],
-                                  "engine": row[3][:10], "graded_at": stamp}
-        if keys is not None:
-            questions = {q: questions[q] for q in keys if q in questions}
-        return Provenance(sub["graded_at"], (sub["content_hash"] or "")[:10], questions)
+        return self.provenances([student], keys).get(student)
 
-    def rescore(self, config: GradingConfig) -> tuple[list[str], list[str]]:
+    def provenances(self, students: Sequence[str], keys: dict[str, QuestionKey] | None = None) -> dict[str, Provenance]:
+        """`provenance` of several students at once (two queries)."""
+        wanted = set(students)
+        parts = {k: (su[:10], co[:10], re[:10], en[:10]) for k, su, co, re, en in self._conn.execute(
+            "SELECT question_key, suite, config, reference, engine FROM questions")}
+        questions: dict[str, dict[str, dict[str, str]]] = {}
+        for student, qid, qkey, stamp in self._conn.execute(
+                "SELECT student, question, question_key, graded_at FROM outcomes ORDER BY student"):
+            if student in wanted and qkey in parts and (keys is None or qid in keys):
+                su, co, re_, en = parts[qkey]
+                questions.setdefault(student, {})[qid] = {"suite": su, "config": co, "reference": re_,
+                                                          "engine": en, "graded_at": stamp}
+        out = {}
+        for student, graded_at, content in self._conn.execute("SELECT student, graded_at, content_hash FROM submissions"):
+            if student in wanted and graded_at is not None:
+                mine = questions.get(student, {})
+                if keys is not None:
+                    mine = {q: mine[q] for q in keys if q in mine}
+                out[student] = Provenance(graded_at, (content or "")[:10], mine)
+        return out
+
+    def rescore(self, config: GradingConfig) -> tuple[dict[str, SubmissionResult], list[str]]:
         """Bring every stored row up to `config`'s points (no student code runs).
 
         For each submission whose stored row was rendered with other points (or never), score it
         from its outcomes; if its row changes, append it to the history.
 
         Returns:
-            (students whose row changed, students re-scored with an unchanged row).
+            ({student: new result} of those whose row changed, students re-scored: those that had
+            a row scored with other points, changed or not; a first scoring is not a re-score).
         """
         key = score_key(config)
-        changed, same = [], []
-        todo = [s for (s,) in self._conn.execute(
-            "SELECT student FROM submissions WHERE state != 'pending' AND (score_key IS NULL OR score_key != ?) "
-            "ORDER BY student", (key,))]
+        changed: dict[str, SubmissionResult] = {}
+        same: list[str] = []  # re-scored: had a row scored with other points
+        old_rows = dict(self._conn.execute(
+            "SELECT student, scored FROM submissions WHERE state != 'pending' AND (score_key IS NULL OR score_key != ?)",
+            (key,)))
+        if not old_rows:
+            return changed, same
+        results = self._scored(sorted(old_rows) if len(old_rows) == 1 else None, config)
+        stamp = now()
         with self._write() as db:
-            for student in todo:
-                result = self.result(student, config)
+            for student in sorted(old_rows):
+                result = results.get(student)
                 if result is None:
                     db.execute("UPDATE submissions SET state='pending' WHERE student=? AND state='done'", (student,))
                     continue
                 row = _row_json(result)
-                old = db.execute("SELECT scored FROM submissions WHERE student=?", (student,)).fetchone()[0]
                 db.execute("UPDATE submissions SET scored=?, score_key=? WHERE student=?", (row, key, student))
-                if old != row:
-                    changed.append(student)
-                    data = json.loads(row)
+                if old_rows[student] is not None:
+                    same.append(student)
+                if old_rows[student] != row:
+                    changed[student] = result
                     db.execute("INSERT INTO history(student, recorded_at, content_hash, status, total, possible, points)"
                                " SELECT student, ?, content_hash, ?, ?, ?, ? FROM submissions WHERE student=?",
-                               (now(), data["status"], data["total"], data["possible"],
-                                json.dumps(data["points"]), student))
-                else:
-                    same.append(student)
+                               (stamp, result.status.value, result.total, result.possible,
+                                json.dumps({q.id: q.points for q in result.questions}), student))
         return changed, same
 
     def rows(self, config: GradingConfig | None = None) -> list[StoredRow]:
@@ -864,5 +884,5 @@ def _row_json(result: SubmissionResult) -> str:
         "status": result.status.value, "isolation": result.isolation.value, "total": result.total,
         "possible": result.possible, "points": {q.id: q.points for q in result.questions},
         "passed": {q.id: q.passed for q in result.questions},
-    }, sort_keys=True, ensure_ascii=False)
+    })
 

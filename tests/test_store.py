@@ -401,6 +401,7 @@ def _kill_and_resume(cls: Path, ref: Path, out: Path, kills: int, seed: int) -> 
     final = run_cli(str(cls), "--out", str(out))
     stdout, stderr = final.communicate(timeout=180)
     assert final.returncode == 0, stderr
+    assert "re-scored 0, kept 0 not in this run" in stdout  # what an earlier run stored is reused
     assert (out / "gradebook.csv").read_bytes() == (ref / "gradebook.csv").read_bytes()
     assert json.loads((out / "summary.json").read_text())["complete"] is True
     assert not list(out.rglob("*.tmp"))
