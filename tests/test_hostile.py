@@ -1,6 +1,6 @@
 """Hostile submissions (issue 6): every attack of ``tests/submissions/hostile/`` is contained.
 
-The whole corpus is graded in ONE batch (``autograder.grade.grade``, ``jobs=2``) together with the
+The whole corpus is graded in ONE batch (``autograder.grade.grade``, ``jobs=1``: one slot) together with the
 full solution and an ordinary mistake (``tests/submissions/controls/forward_difference``). Each
 fixture folder holds the module carrying the attack (see its ``manifest.yml``); the test completes
 it with the reference's other modules, so that every question the attack does not target must score
@@ -337,7 +337,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     watch.start()
     started = time.monotonic()
     try:
-        b.summary = grade([subs], b.out, jobs=2, isolation=level, progress=False, config=QUICK)
+        # jobs=1 (issue 10): one slot, so whatever an attack leaves behind meets every later submission
+        b.summary = grade([subs], b.out, jobs=1, isolation=level, progress=False, config=QUICK)
     except BaseException as exc:  # noqa: BLE001 - reported by test_the_grader_returns_normally
         b.error = exc
     finally:
