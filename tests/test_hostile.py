@@ -1,6 +1,6 @@
 """Hostile submissions (issue 6): every attack of ``tests/submissions/hostile/`` is contained.
 
-The whole corpus is graded in ONE batch (``autograder.grade.grade``, ``jobs=2``) together with the
+The whole corpus is graded in ONE batch (``autograder.grade.grade``, ``jobs=1``: one slot) together with the
 full solution and an ordinary mistake (``tests/submissions/controls/forward_difference``). Each
 fixture folder holds only the attack: a module file with the attacking functions and statements,
 which the test puts into the reference's module (`_complete`), and the extra files the attack
@@ -348,7 +348,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     watch.start()
     started = time.monotonic()
     try:
-        b.summary = grade([subs], b.out, jobs=2, isolation=level, progress=False, config=QUICK)
+        # jobs=1 (issue 10): one slot, so whatever an attack leaves behind meets every later submission
+        b.summary = grade([subs], b.out, jobs=1, isolation=level, progress=False, config=QUICK)
     except BaseException as exc:  # noqa: BLE001 - reported by test_the_grader_returns_normally
         b.error = exc
     finally:
