@@ -44,7 +44,6 @@ def _grade(args: argparse.Namespace) -> int:
         if args.scheduler is None:
             raise
         print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
-        print(f"autograder: {exc}", file=sys.stderr)
         return 2
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
