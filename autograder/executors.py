@@ -407,7 +407,10 @@ class DaskExecutor:
             # Worker processes forked from a server that has imported the grader (numpy, pytest,
             # the suites' modules), not spawned bare: ~1 s less start-up per worker. The server is
             # started clean (no threads), so forking it is safe.
-            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+            # No statistical profiler in the workers: it walks the grading thread's (deep, pytest)
+            # stack every 10 ms while holding the GIL.
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver",
+                             "distributed.worker.profile.enabled": False})
             get_mp_context().set_forkserver_preload(list(FORKSERVER_PRELOAD))
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=logging.ERROR)

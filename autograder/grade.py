@@ -243,11 +243,13 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
         for attempt in range(2):
             failed: list[Chunk] = []
             for chunk, results in executor.map_chunks(pending):
-                if results is None:  # the job process died or the session failed: retry below
+                try:
+                    if results is None:  # the job process died or the session failed: retry below
+                        raise RuntimeError("the chunk failed")
+                    for result in results:
+                        on_result(result)
+                except Exception:
                     failed.append(chunk)
-                    continue
-                for result in results:
-                    on_result(result)
             if not failed:
                 return
             pending = [[s] for chunk in failed for s in chunk]
