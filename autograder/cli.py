@@ -2,6 +2,7 @@
 and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
+                     [--format auto|canvas|gradescope|folder] [--pattern REGEX] [--class|--student]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
@@ -24,14 +25,27 @@ def _grade(args: argparse.Namespace) -> int:
     from .locate import LocateError
     from .sandbox import SandboxError
 
+    import shutil
+    import tempfile
+
+    from .lms import intake
+
+    staging = Path(tempfile.mkdtemp(prefix="nn-autograder-intake-"))
     try:
         config = load_config(args.config)
+        found = intake(args.paths, config.modules, staging, fmt=args.format, pattern=args.pattern,
+                       layout=args.layout, assignment=config.assignment)
+        for decision in found.decisions:
+            print(decision)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
-                        config=config, progress=not args.quiet)
+                        config=config, progress=not args.quiet, sources=found.sources)
+        summary.warnings[:0] = found.warnings
     except (ConfigError, LocateError, SandboxError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not summary.results:
@@ -77,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require this isolation level instead of the strongest available")
     g.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--format", choices=["auto", "canvas", "gradescope", "folder"], default="auto",
+                   help="how to read the PATHs: a Canvas download (zip or flat folder), a Gradescope export, "
+                        "a plain folder (default: detected from the content of each PATH)")
+    g.add_argument("--pattern", default=None, metavar="REGEX",
+                   help="read any LMS's files with a regex over their paths, with named groups student and "
+                        "file (optionally time, ISO 8601)")
+    layout = g.add_mutually_exclusive_group()
+    layout.add_argument("--class", dest="layout", action="store_const", const="class",
+                        help="read a folder as a class: each sub-folder, zip, notebook or .py is one student")
+    layout.add_argument("--student", dest="layout", action="store_const", const="student",
+                        help="read a folder as one student's submission")
     g.set_defaults(func=_grade)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")

@@ -200,7 +200,7 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
-          workdir: Path | None = None) -> GradeSummary:
+          workdir: Path | None = None, sources: Sequence[SubmissionSource] | None = None) -> GradeSummary:
     """Grade every submission found in `paths` and write the reports into `out`.
 
     Args:
@@ -213,6 +213,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         progress: show a progress bar on stderr.
         chunk_size: submissions per pytest session (default: chosen from the batch size).
         workdir: where loaded copies are kept while grading (default: a temporary folder).
+        sources: the submissions, already found (e.g. by `lms.intake`); then `paths` is not read.
 
     Returns:
         A `GradeSummary`.
@@ -225,7 +226,10 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     config = config or load_config()
     level, note = detect_isolation(isolation)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    sources, warnings = locate([Path(p) for p in paths], config.modules)
+    if sources is None:
+        sources, warnings = locate([Path(p) for p in paths], config.modules, assignment=config.assignment)
+    else:
+        sources, warnings = list(sources), []
     own_workdir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
     os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them

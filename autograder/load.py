@@ -116,6 +116,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str]) -> Loaded
     dest.mkdir(mode=0o755)
     os.chmod(dest, 0o755)  # whatever the umask
     state = _State(modules=tuple(modules))
+    state.notes.extend(source.notes)  # how the LMS export was read (resubmissions, groups)
     path = Path(source.path)
     label = path.name
     try:

@@ -1,0 +1,110 @@
+"""lms.py: Canvas zips and flat folders, Gradescope exports, --pattern, detection (issue 12)."""
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from autograder.lms import detect_format, intake
+from autograder.locate import LocateError
+
+MODULES = ("foundations", "linear_regression", "neural_network")
+FIXTURES = Path(__file__).parent / "fixtures" / "lms"
+CANVAS = FIXTURES / "canvas_download"
+GRADESCOPE = FIXTURES / "gradescope"
+
+
+def zip_folder(folder: Path, dest: Path, prefix: str = "") -> Path:
+    with zipfile.ZipFile(dest, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, prefix + path.relative_to(folder).as_posix())
+    return dest
+
+
+def test_canvas_zip_is_detected_and_read_per_user_id(tmp_path):
+    archive = zip_folder(CANVAS, tmp_path / "submissions.zip")
+    assert detect_format(archive)[0] == "canvas"
+    got = intake([archive], MODULES, tmp_path / "staging")
+    assert [s.student for s in got.sources] == ["1001", "1002", "1003", "1004"]
+    by_id = {s.student: s for s in got.sources}
+    assert by_id["1001"].name == "nwosuada" and not by_id["1001"].late
+    assert by_id["1002"].late and by_id["1004"].late
+    assert sorted(p.name for p in by_id["1001"].path.iterdir()) == [
+        "foundations.py", "linear_regression.py", "neural_network.py"]
+    # the resubmission -1 (attachment 5034) wins over the first upload (5031)
+    farid = by_id["1003"]
+    assert (farid.path / "Foundations.py").read_bytes() == (CANVAS / "rahimifarid_1003_5034_Foundations-1.py").read_bytes()
+    assert not (farid.path / "Foundations-1.py").exists()
+    assert any("Foundations-1.py (the newest) was graded as Foundations.py" in n for n in farid.notes)
+    assert got.decisions == [f"{archive}: read as a Canvas export of 4 students (its 13 files are named like "
+                             f"Canvas's (name[_LATE]_userid_attachmentid_file))"]
+
+
+def test_canvas_flat_folder_is_detected_too(tmp_path):
+    got = intake([CANVAS], MODULES, tmp_path / "staging")
+    assert detect_format(CANVAS)[0] == "canvas"
+    assert [s.student for s in got.sources] == ["1001", "1002", "1003", "1004"]
+
+
+def test_canvas_anonymous_entries_and_stray_files(tmp_path):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (folder / "anon_xK3p9_LATE_7001_foundations.py").write_text("x = 1\n")
+    (folder / "anon_Qz81m_7002_foundations.py").write_text("x = 2\n")
+    got = intake([folder], MODULES, tmp_path / "staging", fmt="canvas")
+    assert [(s.student, s.late) for s in got.sources] == [("anon_Qz81m", False), ("anon_xK3p9", True)]
+    (folder / "notes.txt").write_text("")
+    got = intake([folder], MODULES, tmp_path / "staging2", fmt="canvas")
+    assert got.warnings == [f"{folder}: notes.txt: skipped, not named like a Canvas submission file"]
+
+
+def test_gradescope_export_one_row_per_submitter_with_times(tmp_path):
+    assert detect_format(GRADESCOPE)[0] == "gradescope"
+    got = intake([GRADESCOPE], MODULES, tmp_path / "staging")
+    assert [s.student for s in got.sources] == ["1001", "1002", "1003", "1006"]
+    by_id = {s.student: s for s in got.sources}
+    pst = timezone(timedelta(hours=-8))
+    assert by_id["1001"].submitted_at == datetime(2026, 11, 20, 16, 58, 2, 512300, tzinfo=pst)
+    assert by_id["1001"].name == "Ada Nwosu" and by_id["1001"].email == "ada.nwosu@example.edu"
+    assert by_id["1002"].path == by_id["1006"].path
+    assert by_id["1002"].group == ("1002", "1006") == by_id["1006"].group
+    assert "group submission (submission_9002) with Hugo Lambert" in by_id["1002"].notes[0]
+    assert got.warnings == []
+
+
+def test_gradescope_zip_is_unpacked_and_read(tmp_path):
+    archive = zip_folder(GRADESCOPE, tmp_path / "export.zip")
+    got = intake([archive], MODULES, tmp_path / "staging")
+    assert [s.student for s in got.sources] == ["1001", "1002", "1003", "1006"]
+    assert (got.sources[0].path / "foundations.py").is_file()
+
+
+def test_pattern_reads_any_lms_and_newest_time_wins(tmp_path):
+    folder = tmp_path / "moodle"
+    folder.mkdir()
+    (folder / "alice--2026-11-20T10:00:00+00:00--foundations.py").write_text("old = 1\n")
+    (folder / "alice--2026-11-20T12:00:00+00:00--foundations.py").write_text("new = 1\n")
+    (folder / "bob--2026-11-19T09:00:00+00:00--foundations.py").write_text("b = 1\n")
+    (folder / "README").write_text("")
+    got = intake([folder], MODULES, tmp_path / "staging", pattern=r"(?P<student>\w+)--(?P<time>[^-][^/]*?)--(?P<file>.+)")
+    assert [s.student for s in got.sources] == ["alice", "bob"]
+    assert (got.sources[0].path / "foundations.py").read_text() == "new = 1\n"
+    assert got.sources[0].submitted_at == datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    assert got.warnings == [f"{folder}: README: skipped, does not match --pattern"]
+
+
+def test_a_pattern_without_the_named_groups_is_refused(tmp_path):
+    with pytest.raises(LocateError, match="missing file"):
+        intake([tmp_path], MODULES, tmp_path / "s", pattern=r"(?P<student>\w+)_.*")
+
+
+def test_plain_class_folder_still_reads_and_says_why(tmp_path):
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    (tmp_path / "class" / "alice" / "foundations.py").write_text("")
+    (tmp_path / "class" / "bob.zip").write_bytes(b"")
+    got = intake([tmp_path / "class"], MODULES, tmp_path / "staging")
+    assert [s.student for s in got.sources] == ["alice", "bob"]
+    assert "read as a class of 2 submissions" in got.decisions[0]
