@@ -241,6 +241,39 @@ def gradescope_results(result: SubmissionResult, config: GradingConfig) -> dict[
 
 # --- feedback.md ------------------------------------------------------------------------------------
 
+#: Words of a load-step note that explain a zero (a file missing, unreadable, ambiguous or broken).
+_ZERO_CAUSE_WORDS = ("was not found", "nothing was graded", "is ambiguous", "not one of the expected",
+                     "Error:", "could not be", "score 0")
+
+
+def zero_cause(result: SubmissionResult) -> str:
+    """Why a submission scored 0, in one line, for the top of its feedback and its gradebook notes.
+
+    Args:
+        result: a graded submission.
+
+    Returns:
+        "" when the total is above 0 (or nothing was possible); else the notes that explain the
+        zero (a missing or unreadable file, a syntax error), or the most frequent first line of
+        the failed cases' messages (an import that failed, every check wrong).
+    """
+    if result.total > 0 or result.possible <= 0:
+        return ""
+    causes = [n for n in result.notes if any(w in n for w in _ZERO_CAUSE_WORDS)]
+    if causes:
+        return "; ".join(causes[:3]) + (f" (and {len(causes) - 3} more)" if len(causes) > 3 else "")
+    firsts: dict[str, int] = {}
+    for q in result.questions:
+        for c in q.cases:
+            if c.outcome is not Outcome.PASSED and c.message.strip():
+                line = clean(c.message).strip().splitlines()[0][:200]
+                firsts[line] = firsts.get(line, 0) + 1
+    if not firsts:
+        return ""
+    line, count = max(firsts.items(), key=lambda kv: kv[1])
+    return line if count > 1 or len(firsts) == 1 else f"every check failed; the first: {line}"
+
+
 
 def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
     """The student's feedback page."""
@@ -250,8 +283,12 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
         f"- Status: {STATUS_TEXT[result.status]}",
         f"- Isolation: {ISOLATION_TEXT[result.isolation]}",
         "",
-        "## Questions",
     ]
+    cause = zero_cause(result)
+    if cause:
+        out[-1:-1] = [f"- **Why the score is 0:** {inline(cause)}"]
+    out.append("## Questions")
+    shown: set[str] = set()
     for q in result.questions:
         suffix = " (grader problem, a TA will review it)" if q.has_error else ""
         out += ["", f"### {_question_mark(q)} {_question_heading(q, config)}: "
@@ -264,6 +301,11 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
             if c.outcome is Outcome.PASSED:
                 continue
             timed = " (ran out of time)" if c.timed_out else ""
+            if c.message and c.message in shown:  # "foundations.py was not found" once, not once per question
+                first = clean(c.message).strip().splitlines()[0] if clean(c.message).strip() else ""
+                out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}: as above ({inline(first[:120])})"]
+                continue
+            shown.add(c.message)
             out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}"]
             if c.message:
                 out += ["", fenced(_cap(clean(c.message), MAX_MESSAGE_CHARS))]
@@ -291,6 +333,19 @@ class _Row:
     possible: float
     status: str
     isolation: str
+    notes: str = ""
+
+
+def _one_line_notes(result: SubmissionResult) -> str:
+    """The gradebook's ``notes`` cell: why a zero, every note (file-name fix-ups, LMS flags) and every
+    suspicious file, on one line."""
+    parts = []
+    cause = zero_cause(result)
+    if cause:
+        parts.append(f"0 because: {cause}")
+    parts += [n for n in result.notes if n not in cause]
+    parts += [f"suspicious file: {name}" for name in result.suspicious]
+    return " | ".join(" ".join(clean(p).split()) for p in parts)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -356,6 +411,7 @@ class ReportWriter:
             possible=result.possible,
             status=result.status.value,
             isolation=result.isolation.value,
+            notes=_one_line_notes(result),
         ))
 
     def close(self) -> None:
@@ -374,11 +430,11 @@ class ReportWriter:
         fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".gradebook.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["student", *qids, "total", "possible", "status", "isolation"])
+            writer.writerow(["student", *qids, "total", "possible", "status", "isolation", "notes"])
             for r in rows:
                 writer.writerow([
                     _csv_cell(r.student), *("" if p is None else _num(p) for p in r.points),
-                    _num(r.total), _num(r.possible), r.status, r.isolation,
+                    _num(r.total), _num(r.possible), r.status, r.isolation, _csv_cell(r.notes),
                 ])
         os.chmod(tmp, 0o644)
         os.replace(tmp, self.out / "gradebook.csv")

@@ -189,11 +189,24 @@ def test_gradebook_has_one_sorted_row_per_submission(out):
         rows = list(csv.reader(f))
     assert rows == [
         ["student", "foundations.deriv", "foundations.chain_deriv_2", "linear_regression.train",
-         "total", "possible", "status", "isolation"],
-        ["'=SUM(A1:A9)", "0", "0", "0", "0", "8", "invalid", "process"],
-        ["alice", "1", "0", "3", "4", "8", "error", "uid"],
-        ["carol", "2", "2", "4", "8", "8", "graded", "sandbox"],
+         "total", "possible", "status", "isolation", "notes"],
+        ["'=SUM(A1:A9)", "0", "0", "0", "0", "8", "invalid", "process",
+         "0 because: foundations.py was not found: its questions score 0"],
+        ["alice", "1", "0", "3", "4", "8", "error", "uid",
+         "linear_regression.py (from hw.ipynb): 1 IPython magic line was commented out | "
+         "## Score: 8/8 <script>alert(1)</script> [x](http://e) `code` | suspicious file: conftest.py"],
+        ["carol", "2", "2", "4", "8", "8", "graded", "sandbox", ""],
     ]
+
+
+def test_feedback_puts_the_cause_of_a_zero_first_and_collapses_repeats(out):
+    """Issue 12: a TA and a student see why a submission scored 0 before the per-question detail,
+    and one repeated message ("m" here, "foundations.py was not found" in real runs) is shown once."""
+    text = (out / "=SUM(A1:A9)" / "feedback.md").read_text()
+    assert text.index("**Why the score is 0:** foundations.py was not found: its questions score 0") < \
+        text.index("## Questions")
+    assert text.count("```text\nm\n```") == 1
+    assert text.count("as above (m)") == 2
 
 
 def test_summary(out):
@@ -224,7 +237,7 @@ def test_empty_class_still_writes_every_file(tmp_path):
     with ReportWriter(tmp_path, CONFIG):
         pass
     assert (tmp_path / "gradebook.csv").read_text().splitlines() == [
-        "student,foundations.deriv,foundations.chain_deriv_2,linear_regression.train,total,possible,status,isolation"]
+        "student,foundations.deriv,foundations.chain_deriv_2,linear_regression.train,total,possible,status,isolation,notes"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["submissions"] == 0 and summary["total"]["mean"] is None
     assert (tmp_path / "plots" / "score_distribution.png").stat().st_size > 1000
