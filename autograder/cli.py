@@ -29,6 +29,8 @@ def _grade(args: argparse.Namespace) -> int:
     import tempfile
 
     from .lms import intake
+    from .policy import PolicyError
+    from .roster import RosterError
 
     staging = Path(tempfile.mkdtemp(prefix="nn-autograder-intake-"))
     try:
@@ -37,11 +39,13 @@ def _grade(args: argparse.Namespace) -> int:
                        layout=args.layout, assignment=config.assignment)
         for decision in found.decisions:
             print(decision)
+        report_options = _lms_report_options(args, config, found.sources)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
-                        config=config, progress=not args.quiet, sources=found.sources)
+                        config=config, progress=not args.quiet, sources=found.sources,
+                        report_options=report_options)
         summary.warnings[:0] = found.warnings
-    except (ConfigError, LocateError, SandboxError) as exc:
+    except (ConfigError, LocateError, SandboxError, PolicyError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -57,6 +61,59 @@ def _grade(args: argparse.Namespace) -> int:
     print(f"isolation: {level}")
     print(f"reports: {summary.out}/gradebook.csv, {summary.out}/<student>/results.json and feedback.md")
     return 1 if any(r.status is Status.ERROR for r in summary.results) else 0
+
+
+def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
+    """Roster, late policy, extensions, times and overrides: read, checked against each other and the
+    submissions (one error before any student code runs), and turned into the report's `finalize`."""
+    from .policy import PolicyError, final_grade, lms_inputs_problems, localize, read_overrides, read_times
+    from .roster import read_roster
+
+    roster = read_roster(args.roster) if args.roster else None
+    overrides = read_overrides(args.overrides) if args.overrides else []
+    extensions = localize(read_times(args.extensions, "due"), config.late) if args.extensions else {}
+    times = localize(read_times(args.times), config.late) if args.times else {}
+    problems = lms_inputs_problems(config, sources=sources, overrides=overrides, roster=roster,
+                                   extensions=extensions, times=times)
+    if problems:
+        raise PolicyError("the grading inputs do not fit together; nothing was graded:\n  " + "\n  ".join(problems))
+    by_student = {s.student: s for s in sources}
+    matched = {s.student: roster.match(s) for s in sources} if roster else {}
+
+    def canonical(student: str) -> str:
+        entry = matched.get(student)
+        return entry.id if entry else student
+
+    overrides = [o for o in overrides]
+    if roster:  # an override may name a student by roster id, SIS id, login or e-mail
+        alias = {}
+        for s in sources:
+            e = matched.get(s.student)
+            if e:
+                for key in (e.id, e.sis_id, e.login.lower(), e.email.lower()):
+                    if key:
+                        alias[key] = s.student
+        from dataclasses import replace
+        overrides = [replace(o, student=alias.get(o.student, alias.get(o.student.lower(), o.student)))
+                     for o in overrides]
+    ext = dict(extensions)
+    for s in sources:  # extensions keyed by roster id apply to the matching submission
+        if canonical(s.student) in extensions and s.student not in ext:
+            ext[s.student] = extensions[canonical(s.student)]
+
+    def finalize(result):
+        grade = final_grade(result, by_student.get(result.student), policy=config.late, extensions=ext,
+                            times=times, overrides=overrides)
+        if roster is not None and matched.get(result.student) is None:
+            from dataclasses import replace
+            grade = replace(grade, notes=(*grade.notes, "not on the roster"))
+        return grade
+
+    missing = []
+    if roster is not None:
+        found_ids = {e.id for e in matched.values() if e}
+        missing = [(e.id, e.name) for e in roster.students if e.id not in found_ids]
+    return {"finalize": finalize, "missing": missing}
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -97,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--pattern", default=None, metavar="REGEX",
                    help="read any LMS's files with a regex over their paths, with named groups student and "
                         "file (optionally time, ISO 8601)")
+    g.add_argument("--roster", type=Path, default=None,
+                   help="the class roster: a CSV id,name,email,section or a Canvas gradebook export; students "
+                        "with no submission get a row with status missing and 0")
+    g.add_argument("--overrides", type=Path, default=None,
+                   help="overrides.csv: student,question,points,reason (question: an id or total; points EX excuses)")
+    g.add_argument("--extensions", type=Path, default=None, help="a CSV student,due: per-student due dates")
+    g.add_argument("--times", type=Path, default=None,
+                   help="a CSV student,submitted_at: submission times where the LMS export has none (Canvas)")
     layout = g.add_mutually_exclusive_group()
     layout.add_argument("--class", dest="layout", action="store_const", const="class",
                         help="read a folder as a class: each sub-folder, zip, notebook or .py is one student")

@@ -12,6 +12,7 @@ A question's unset ``rtol``, ``atol``, ``timeout`` and ``visibility`` are taken 
 from __future__ import annotations
 
 import keyword
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +85,27 @@ class QuestionConfig(_Model):
     title: str = ""
 
 
+class LatePolicy(_Model):
+    """``late:`` in grading.yml: when the assignment is due and what lateness costs (see policy.py).
+
+    Times without an offset are read in `timezone` (an IANA name, e.g. ``America/Los_Angeles``).
+    Lateness is real elapsed time past the due date (a daylight-saving change counts as it happened);
+    within `grace_minutes` a submission is on time. A started day (or hour) costs `penalty_per_day`
+    (or `penalty_per_hour`) percent of the raw score; the first `late_day_budget` days cost nothing;
+    past `max_late_days` the score is 0.
+    """
+
+    due: datetime | str
+    timezone: str = "UTC"
+    grace_minutes: float = Field(default=0, ge=0)
+    penalty_per_day: float = Field(default=0, ge=0, le=100)
+    penalty_per_hour: float = Field(default=0, ge=0, le=100)
+    late_day_budget: int = Field(default=0, ge=0)
+    max_late_days: float | None = Field(default=None, ge=0)
+    #: Student id -> their own due date (same format as `due`).
+    extensions: dict[str, datetime | str] = Field(default_factory=dict)
+
+
 class _FileConfig(_Model):
     """The file as written (questions not yet resolved)."""
 
@@ -92,6 +114,7 @@ class _FileConfig(_Model):
     defaults: Defaults = Field(default_factory=Defaults)
     limits: Limits = Field(default_factory=Limits)
     questions: dict[str, QuestionSpec] = Field(min_length=1)
+    late: LatePolicy | None = None
 
 
 def _is_identifier(name: str) -> bool:
@@ -115,6 +138,8 @@ class GradingConfig(_Model):
     limits: Limits = Field(default_factory=Limits)
     #: Question id (``"<module>.<function>"``) -> resolved settings, in file order.
     questions: dict[str, QuestionConfig] = Field(min_length=1)
+    #: The late policy, or None when grading.yml has no ``late:`` (no penalty).
+    late: LatePolicy | None = None
 
     @model_validator(mode="after")
     def _check_names(self) -> GradingConfig:
@@ -235,6 +260,7 @@ def _resolve(spec: _FileConfig) -> dict[str, Any]:
         "defaults": spec.defaults,
         "limits": spec.limits,
         "questions": questions,
+        "late": spec.late,
     }
 
 

@@ -200,7 +200,8 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
-          workdir: Path | None = None, sources: Sequence[SubmissionSource] | None = None) -> GradeSummary:
+          workdir: Path | None = None, sources: Sequence[SubmissionSource] | None = None,
+          report_options: dict | None = None) -> GradeSummary:
     """Grade every submission found in `paths` and write the reports into `out`.
 
     Args:
@@ -214,6 +215,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         chunk_size: submissions per pytest session (default: chosen from the batch size).
         workdir: where loaded copies are kept while grading (default: a temporary folder).
         sources: the submissions, already found (e.g. by `lms.intake`); then `paths` is not read.
+        report_options: keyword arguments of `ReportWriter` (``finalize``, ``missing``: late policy,
+            overrides and roster, see policy.py and roster.py).
 
     Returns:
         A `GradeSummary`.
@@ -243,7 +246,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     os.chmod(out, 0o700)
     try:
         bar = _progress(len(sources), progress)
-        with ReportWriter(Path(out), config) as writer:
+        with ReportWriter(Path(out), config, **(report_options or {})) as writer:
             def on_result(result: SubmissionResult) -> None:
                 writer.add(result)
                 results[result.student] = Row(result.student, result.status, result.total, result.possible,

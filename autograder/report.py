@@ -31,7 +31,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
@@ -53,6 +53,7 @@ STATUS_TEXT = {
     Status.TIMEOUT: "graded; your code ran out of time in at least one check",
     Status.ERROR: "the grader had a problem with part of this submission; a TA will review it",
     Status.INVALID: "no gradable file was found in this submission",
+    Status.MISSING: "nothing was submitted",
 }
 
 # --- sanitising student-controlled text -----------------------------------------------------------
@@ -275,8 +276,9 @@ def zero_cause(result: SubmissionResult) -> str:
 
 
 
-def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
-    """The student's feedback page."""
+def feedback_markdown(result: SubmissionResult, config: GradingConfig, final: Any = None) -> str:
+    """The student's feedback page; `final` (a `policy.FinalGrade`) adds the late policy and the
+    TA's overrides, each with its reason."""
     out = [
         f"# Feedback for {inline(result.student)}: {_num(result.total)} / {_num(result.possible)} points",
         "",
@@ -287,6 +289,11 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
     cause = zero_cause(result)
     if cause:
         out[-1:-1] = [f"- **Why the score is 0:** {inline(cause)}"]
+    if final is not None:
+        shown_final = "excused" if final.excused else f"{_num(final.final)} / {_num(result.possible)} points"
+        out += ["## Final score", "", f"- Final score: {shown_final}"]
+        out += [f"- {inline(n)}" for n in final.notes]
+        out.append("")
     out.append("## Questions")
     shown: set[str] = set()
     for q in result.questions:
@@ -334,6 +341,8 @@ class _Row:
     status: str
     isolation: str
     notes: str = ""
+    #: raw, lateness_hours, late_penalty, final, overrides (only when the writer has `finalize`)
+    final: tuple[str, ...] = ()
 
 
 def _one_line_notes(result: SubmissionResult) -> str:
@@ -371,9 +380,15 @@ class ReportWriter:
     Use as a context manager: the class-level files are written on exit, even after an error.
     """
 
-    def __init__(self, out: Path, config: GradingConfig) -> None:
+    def __init__(self, out: Path, config: GradingConfig, *, finalize: Any = None,
+                 missing: Sequence[tuple[str, str]] = ()) -> None:
+        """`finalize(result) -> policy.FinalGrade` adds the columns raw, lateness_hours, late_penalty,
+        final and overrides (and the final score to the feedback); `missing` is (id, name) of roster
+        students who submitted nothing: each gets a row with status ``missing`` and 0."""
         self.out = Path(out)
         self.config = config
+        self.finalize = finalize
+        self.missing = tuple(missing)
         self._rows: list[_Row] = []
         self._students: set[str] = set()
         self._closed = False
@@ -399,7 +414,8 @@ class ReportWriter:
         folder.mkdir(exist_ok=True)
         _atomic_write(folder / "results.json", json.dumps(gradescope_results(result, self.config), indent=2,
                                                           ensure_ascii=False) + "\n")
-        _atomic_write(folder / "feedback.md", feedback_markdown(result, self.config))
+        final = self.finalize(result) if self.finalize is not None else None
+        _atomic_write(folder / "feedback.md", feedback_markdown(result, self.config, final))
         by_id = {q.id: q for q in result.questions}
         qids = list(self.config.questions)
         self._students.add(student)
@@ -411,7 +427,10 @@ class ReportWriter:
             possible=result.possible,
             status=result.status.value,
             isolation=result.isolation.value,
-            notes=_one_line_notes(result),
+            notes=" | ".join(p for p in (_one_line_notes(result), *(final.notes if final else ())) if p),
+            final=() if final is None else (
+                _num(final.raw), _num(final.lateness_hours), _num(final.penalty),
+                "EX" if final.excused else _num(final.final), "; ".join(final.audit)),
         ))
 
     def close(self) -> None:
@@ -419,6 +438,13 @@ class ReportWriter:
         if self._closed:
             return
         self._closed = True
+        for student, name in self.missing:
+            if student not in self._students:
+                self._rows.append(_Row(student, tuple(None for _ in self.config.questions),
+                                       tuple(False for _ in self.config.questions), 0.0,
+                                       self.config.total_points, Status.MISSING.value, "",
+                                       f"no submission from {name or student} (on the roster)",
+                                       ("0", "0", "0", "0", "") if self.finalize is not None else ()))
         rows = sorted(self._rows, key=lambda r: r.student)
         self._write_gradebook(rows)
         summary = self._summary(rows)
@@ -430,11 +456,13 @@ class ReportWriter:
         fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".gradebook.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["student", *qids, "total", "possible", "status", "isolation", "notes"])
+            extra = ["raw", "lateness_hours", "late_penalty", "final", "overrides"] if self.finalize else []
+            writer.writerow(["student", *qids, "total", "possible", "status", "isolation", "notes", *extra])
             for r in rows:
                 writer.writerow([
                     _csv_cell(r.student), *("" if p is None else _num(p) for p in r.points),
                     _num(r.total), _num(r.possible), r.status, r.isolation, _csv_cell(r.notes),
+                    *(_csv_cell(c) for c in r.final),
                 ])
         os.chmod(tmp, 0o644)
         os.replace(tmp, self.out / "gradebook.csv")

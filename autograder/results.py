@@ -32,6 +32,8 @@ class Status(str, Enum):
     ERROR = "error"
     #: Not a submission: no gradable module was found in it.
     INVALID = "invalid"
+    #: On the roster, but nothing was submitted (a gradebook row with 0; see roster.py).
+    MISSING = "missing"
 
 
 class Isolation(str, Enum):

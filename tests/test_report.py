@@ -215,7 +215,7 @@ def test_summary(out):
         "assignment": "demo",
         "submissions": 3,
         "possible": 8.0,
-        "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1},
+        "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1, "missing": 0},
         "isolation_counts": {"sandbox": 1, "uid": 1, "process": 1, "none": 0},
         "total": {"mean": 4.0, "median": 4.0, "min": 0.0, "max": 8.0},
         "questions": {
