@@ -3,6 +3,7 @@ and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE]
                      [--format auto|canvas|gradescope|folder] [--pattern REGEX] [--class|--student]
+    autograder export canvas OUT -o canvas_import.csv [--roster canvas_gradebook.csv]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip]
     autograder doctor      # which isolation this machine gives student code, and a self-check
 
@@ -116,6 +117,24 @@ def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
     return {"finalize": finalize, "missing": missing}
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .roster import RosterError, export_canvas, read_roster
+
+    try:
+        config = load_config(args.config)
+        roster = read_roster(args.roster) if args.roster else None
+        title = args.assignment or (roster.assignments[0] if roster and len(roster.assignments) == 1
+                                    else config.assignment)
+        n = export_canvas(args.out / "gradebook.csv", args.output, possible=config.total_points,
+                          assignment=title, roster=roster)
+    except (ConfigError, RosterError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}: {n} students, column {title!r}; import it in Canvas: Grades > Import")
+    return 0
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from .config import load_config
     from .sandbox import SandboxError, Slot, detect_isolation
@@ -172,6 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")
     d.add_argument("--config", type=Path, default=None)
     d.set_defaults(func=_doctor)
+
+    e = sub.add_parser("export", help="write a gradebook for an LMS to import")
+    e.add_argument("lms", choices=["canvas"], help="the LMS")
+    e.add_argument("out", type=Path, metavar="OUT", help="the folder a grading run wrote (with gradebook.csv)")
+    e.add_argument("-o", "--output", type=Path, default=Path("canvas_import.csv"), help="the CSV to write")
+    e.add_argument("--roster", type=Path, default=None,
+                   help="the Canvas gradebook export (or a plain roster): names, SIS ids, sections, order")
+    e.add_argument("--assignment", default=None,
+                   help="the assignment column's title (default: the roster's only assignment column, "
+                        "else grading.yml's assignment)")
+    e.add_argument("--config", type=Path, default=None)
+    e.set_defaults(func=_export)
 
     from .release import add_release_command, run_release
     r = add_release_command(sub)

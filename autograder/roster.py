@@ -107,3 +107,56 @@ def _checked(entry: RosterEntry, seen: set[str], path: Path, line: int) -> Roste
         raise RosterError(f"{path} line {line}: id {entry.id!r} is listed twice")
     seen.add(entry.id)
     return entry
+
+
+def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: str,
+                  roster: Roster | None = None) -> int:
+    """Write the CSV that Canvas's gradebook import accepts, from a run's ``gradebook.csv``.
+
+    Header ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``, then a ``Points Possible``
+    row, then one row per student: matched by Canvas id (the roster's id), scores to 2 decimals
+    (the ``final`` column after late policy and overrides, else ``total``), ``EX`` for excused.
+    Without a roster every gradebook row is written with its student id as the Canvas id.
+
+    Args:
+        gradebook: OUT/gradebook.csv. dest: the CSV to write. possible: points possible.
+        assignment: the assignment column's title (Canvas matches ``Title (id)`` or the exact title).
+        roster: the class roster; its students are written in its order, missing ones with 0.
+
+    Returns:
+        The number of student rows written.
+
+    Raises:
+        RosterError: the gradebook cannot be read.
+    """
+    try:
+        with open(gradebook, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RosterError(f"{gradebook}: cannot be read: {exc}") from None
+
+    def score(row: dict) -> str:
+        value = row.get("final") or row.get("total") or "0"
+        if value == "EX":
+            return "EX"
+        return f"{float(value.lstrip(chr(39))):.2f}"
+
+    by_id = {r["student"].lstrip("'"): r for r in rows}
+    out_rows = []
+    if roster is not None:
+        for e in roster.students:
+            row = by_id.get(e.id) or next(
+                (r for k, r in by_id.items() if k in {e.sis_id, e.login, e.email} - {""}), None)
+            out_rows.append([e.name, e.id, e.sis_id, e.login, e.section, score(row) if row else "0.00"])
+    else:
+        for student, row in sorted(by_id.items()):
+            out_rows.append(["", student, "", "", "", score(row)])
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+        writer.writerow(["    Points Possible", "", "", "", "", f"{possible:.2f}"])
+        for r in out_rows:
+            writer.writerow([("'" + c if c[:1] in ("=", "+", "-", "@") else c) for c in r])
+    return len(out_rows)
