@@ -60,3 +60,22 @@ def test_export_without_a_roster_writes_every_gradebook_row(tmp_path):
     (tmp_path / "gradebook.csv").write_text("student,total,possible,status\nalice,12.345,30,graded\n")
     assert export_canvas(tmp_path / "gradebook.csv", tmp_path / "c.csv", possible=30, assignment="HW") == 1
     assert (tmp_path / "c.csv").read_text().splitlines()[2] == ",alice,,,,12.35"
+
+
+def test_grade_refuses_inputs_that_do_not_fit_before_any_student_code_runs(tmp_path, capsys):
+    (tmp_path / "overrides.csv").write_text("student,question,points,reason\n9999,foundations.derivv,1,typo\n")
+    code = main(["grade", str(FIXTURES / "canvas_download"), "--out", str(tmp_path / "out"), "-q",
+                 "--config", str(FIXTURES / "grading.yml"), "--overrides", str(tmp_path / "overrides.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "nothing was graded" in err and "unknown question 'foundations.derivv'" in err
+    assert "unknown student '9999'" in err
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_grade_refuses_an_ambiguous_folder_with_a_hint(tmp_path, capsys):
+    (tmp_path / "x" / "alice").mkdir(parents=True)
+    (tmp_path / "x" / "alice" / "foundations.py").write_text("")
+    (tmp_path / "x" / "foundations.py").write_text("")
+    assert main(["grade", str(tmp_path / "x"), "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert "--class" in capsys.readouterr().err
