@@ -310,7 +310,8 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig, final: An
             timed = " (ran out of time)" if c.timed_out else ""
             if c.message in shown and "was not found" in c.message:  # once, not once per question
                 first = clean(c.message).strip().splitlines()[0] if clean(c.message).strip() else ""
-                out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}: as above ({inline(first[:120])})"]
+                shown_first = f"`{first[:120]}`" if "`" not in first else inline(first[:120])
+                out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}: as above ({shown_first})"]
                 continue
             shown.add(c.message)
             out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}"]

@@ -212,7 +212,7 @@ def test_feedback_puts_the_cause_of_a_zero_first_and_collapses_repeats(out):
          question("linear_regression.train", P, F, message="wrong")),
         Isolation.SANDBOX, notes=("foundations.py was not found: its questions score 0",))
     text = feedback_markdown(result, CONFIG)
-    assert text.count(missing) == 2 and text.count("as above (foundations.py was not found") == 1
+    assert text.count(missing) == 2 and text.count("as above (`foundations.py was not found") == 1
 
 
 def test_summary(out):
