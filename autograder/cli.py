@@ -70,6 +70,8 @@ def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
     from .policy import PolicyError, final_grade, lms_inputs_problems, localize, read_overrides, read_times
     from .roster import read_roster
 
+    if not (args.roster or args.overrides or args.extensions or args.times or config.late):
+        return {}  # no LMS inputs: the gradebook keeps its plain columns (as `grade()` writes it)
     roster = read_roster(args.roster) if args.roster else None
     overrides = read_overrides(args.overrides) if args.overrides else []
     extensions = localize(read_times(args.extensions, "due"), config.late) if args.extensions else {}
@@ -123,7 +125,9 @@ def _export(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
-        roster = read_roster(args.roster) if args.roster else None
+        if not (args.roster or args.overrides or args.extensions or args.times or config.late):
+        return {}  # no LMS inputs: the gradebook keeps its plain columns (as `grade()` writes it)
+    roster = read_roster(args.roster) if args.roster else None
         title = args.assignment or (roster.assignments[0] if roster and len(roster.assignments) == 1
                                     else config.assignment)
         n = export_canvas(args.out / "gradebook.csv", args.output, possible=config.total_points,
