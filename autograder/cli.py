@@ -125,9 +125,7 @@ def _export(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
-        if not (args.roster or args.overrides or args.extensions or args.times or config.late):
-        return {}  # no LMS inputs: the gradebook keeps its plain columns (as `grade()` writes it)
-    roster = read_roster(args.roster) if args.roster else None
+        roster = read_roster(args.roster) if args.roster else None
         title = args.assignment or (roster.assignments[0] if roster and len(roster.assignments) == 1
                                     else config.assignment)
         n = export_canvas(args.out / "gradebook.csv", args.output, possible=config.total_points,
