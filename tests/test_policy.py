@@ -112,3 +112,20 @@ def test_inputs_that_do_not_fit_are_listed_before_grading():
 
 def test_fixture_config_matches_the_repositorys_questions():
     assert load_config(FIXTURES / "grading.yml").questions == load_config().questions
+
+
+def test_per_hour_penalty_and_a_late_day_budget():
+    hourly = POLICY.model_copy(update={"penalty_per_day": 0, "penalty_per_hour": 1, "grace_minutes": 0})
+    g = final_grade(result(), at("2026-11-20T19:30:00"), policy=hourly)
+    assert g.penalty == 0.6 and "3 started hour(s) x 1%" in g.notes[0]   # 2.5 h -> 3 hours x 1 % of 20
+    budget = POLICY.model_copy(update={"late_day_budget": 2, "grace_minutes": 0})
+    assert final_grade(result(), at("2026-11-22T16:00:00"), policy=budget).penalty == 0     # 2 days: free
+    assert final_grade(result(), at("2026-11-22T18:00:00"), policy=budget).penalty == 2     # day 3: 10 %
+    no_penalty = budget.model_copy(update={"penalty_per_day": 0})
+    assert final_grade(result(), at("2026-11-22T18:00:00"), policy=no_penalty).final == 0   # past the budget
+
+
+def test_naive_times_are_read_in_the_policys_zone():
+    g = final_grade(result(), SubmissionSource("1002", Path("x"), submitted_at=datetime(2026, 11, 20, 17, 20)),
+                    policy=POLICY)
+    assert g.lateness_hours == pytest.approx(20 / 60, abs=1e-3)
