@@ -448,9 +448,11 @@ class ReportWriter:
                                        ("0", "0", "0", "0", "") if self.finalize is not None else ()))
         rows = sorted(self._rows, key=lambda r: r.student)
         self._write_gradebook(rows)
-        summary = self._summary(rows)
+        submitted = [r for r in rows if r.status != Status.MISSING.value]  # means and plots: submissions only
+        summary = self._summary(submitted)
+        summary["status_counts"][Status.MISSING.value] = len(rows) - len(submitted)
         _atomic_write(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
-        self._write_plots(rows, summary)
+        self._write_plots(submitted, summary)
 
     def _write_gradebook(self, rows: list[_Row]) -> None:
         qids = list(self.config.questions)

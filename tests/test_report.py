@@ -357,3 +357,16 @@ def test_locate_renames_exactly_the_names_the_report_reserves():
     from autograder.report import RESERVED_NAMES
 
     assert RESERVED_IDS == RESERVED_NAMES
+
+
+def test_roster_students_without_a_submission_get_a_missing_row_outside_the_means(tmp_path):
+    with ReportWriter(tmp_path, CONFIG, missing=[("zed", "Zed Zero"), ("carol", "Carol")]) as writer:
+        writer.add(FULL)
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"carol", "zed"}  # carol submitted: no missing row for her
+    assert (rows["zed"]["status"], rows["zed"]["total"], rows["zed"]["notes"]) == (
+        "missing", "0", "no submission from Zed Zero (on the roster)")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["submissions"] == 1 and summary["total"]["mean"] == 8
+    assert summary["status_counts"]["missing"] == 1
