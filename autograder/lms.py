@@ -419,10 +419,15 @@ def intake(paths: Sequence[Path], modules: Sequence[str], staging: Path, *, fmt:
     rx = compile_pattern(pattern) if pattern else None
     out = Intake([])
     staging = Path(staging)
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise LocateError(f"{path}: no such file or folder")
+        if path.resolve() in seen:
+            out.warnings.append(f"{path}: listed more than once; graded once")
+            continue
+        seen.add(path.resolve())
         if rx is not None:
             if not (path.is_dir() or path.suffix.lower() == ".zip"):
                 raise LocateError(f"{path}: --pattern reads a folder or a zip")
@@ -442,6 +447,11 @@ def intake(paths: Sequence[Path], modules: Sequence[str], staging: Path, *, fmt:
                     found, warnings = locate([path], modules, layout=layout, assignment=assignment,
                                              decisions=out.decisions)
                     out.warnings.extend(warnings)
+                    repeated = [s for s in found if s.path.resolve() in seen and s.path.resolve() != path.resolve()]
+                    for s in repeated:  # a student's folder given beside its class folder
+                        out.warnings.append(f"{s.path}: listed more than once; graded once")
+                    found = [s for s in found if s not in repeated]
+                    seen.update(s.path.resolve() for s in found)
             except (zipfile.BadZipFile, OSError) as exc:
                 raise LocateError(f"{path}: cannot be read as a {kind} export: {exc}") from None
         out.sources.extend(found)

@@ -108,3 +108,13 @@ def test_plain_class_folder_still_reads_and_says_why(tmp_path):
     got = intake([tmp_path / "class"], MODULES, tmp_path / "staging")
     assert [s.student for s in got.sources] == ["alice", "bob"]
     assert "read as a class of 2 submissions" in got.decisions[0]
+
+
+def test_a_path_given_twice_or_inside_another_is_graded_once(tmp_path):
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    (tmp_path / "class" / "alice" / "foundations.py").write_text("")
+    (tmp_path / "class" / "bob.zip").write_bytes(b"")
+    got = intake([tmp_path / "class" / "alice", tmp_path / "class", tmp_path / "class"], MODULES, tmp_path / "s")
+    assert [s.student for s in got.sources] == ["alice", "bob"]
+    assert got.warnings == [f"{tmp_path}/class/alice: listed more than once; graded once",
+                            f"{tmp_path}/class: listed more than once; graded once"]
