@@ -67,7 +67,7 @@ def _grade(args: argparse.Namespace) -> int:
 def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
     """Roster, late policy, extensions, times and overrides: read, checked against each other and the
     submissions (one error before any student code runs), and turned into the report's `finalize`."""
-    from .policy import PolicyError, final_grade, lms_inputs_problems, localize, read_overrides, read_times
+    from .policy import PolicyError, lms_inputs_problems, localize, read_overrides, read_times, report_options
     from .roster import read_roster
 
     if not (args.roster or args.overrides or args.extensions or args.times or config.late):
@@ -80,43 +80,8 @@ def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
                                    extensions=extensions, times=times)
     if problems:
         raise PolicyError("the grading inputs do not fit together; nothing was graded:\n  " + "\n  ".join(problems))
-    by_student = {s.student: s for s in sources}
-    matched = {s.student: roster.match(s) for s in sources} if roster else {}
-
-    def canonical(student: str) -> str:
-        entry = matched.get(student)
-        return entry.id if entry else student
-
-    overrides = [o for o in overrides]
-    if roster:  # an override may name a student by roster id, SIS id, login or e-mail
-        alias = {}
-        for s in sources:
-            e = matched.get(s.student)
-            if e:
-                for key in (e.id, e.sis_id, e.login.lower(), e.email.lower()):
-                    if key:
-                        alias[key] = s.student
-        from dataclasses import replace
-        overrides = [replace(o, student=alias.get(o.student, alias.get(o.student.lower(), o.student)))
-                     for o in overrides]
-    ext = dict(extensions)
-    for s in sources:  # extensions keyed by roster id apply to the matching submission
-        if canonical(s.student) in extensions and s.student not in ext:
-            ext[s.student] = extensions[canonical(s.student)]
-
-    def finalize(result):
-        grade = final_grade(result, by_student.get(result.student), policy=config.late, extensions=ext,
-                            times=times, overrides=overrides)
-        if roster is not None and matched.get(result.student) is None:
-            from dataclasses import replace
-            grade = replace(grade, notes=(*grade.notes, "not on the roster"))
-        return grade
-
-    missing = []
-    if roster is not None:
-        found_ids = {e.id for e in matched.values() if e}
-        missing = [(e.id, e.name) for e in roster.students if e.id not in found_ids]
-    return {"finalize": finalize, "missing": missing}
+    return report_options(config, sources, roster=roster, overrides=overrides, extensions=extensions,
+                          times=times)
 
 
 def _export(args: argparse.Namespace) -> int:

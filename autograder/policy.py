@@ -328,3 +328,51 @@ def lms_inputs_problems(config, *, sources=None, overrides=(), roster=None, exte
             if unknown(student):
                 problems.append(f"{what}: unknown student {student!r}")
     return problems
+
+
+def report_options(config, sources, *, roster=None, overrides=(), extensions=None, times=None) -> dict:
+    """The `report.ReportWriter` keyword arguments that apply the late policy, the overrides and the
+    roster to a run's results: ``finalize(result) -> FinalGrade`` and ``missing`` (id, name) pairs.
+
+    Overrides, extensions and times may name a student by the submission's id or, with a roster,
+    by its roster id, SIS id, login or e-mail. A submission the roster does not know is flagged
+    ("not on the roster").
+
+    Args:
+        config: the `GradingConfig` (its ``late`` policy). sources: the run's `SubmissionSource`s.
+        roster: a `roster.Roster` or None. overrides: `Override` rows.
+        extensions, times: student key -> aware datetime (see `localize`).
+
+    Returns:
+        ``{"finalize": ..., "missing": [...]}``.
+    """
+    from dataclasses import replace
+
+    by_student = {s.student: s for s in sources}
+    matched = {s.student: roster.match(s) for s in sources} if roster is not None else {}
+    alias: dict[str, str] = {}
+    for student, entry in matched.items():
+        if entry is not None:
+            for key in (entry.id, entry.sis_id, entry.login.lower(), entry.email.lower()):
+                if key:
+                    alias.setdefault(key, student)
+
+    def own(key: str) -> str:
+        return key if key in by_student else alias.get(key, alias.get(key.lower(), key))
+
+    overrides = [replace(o, student=own(o.student)) for o in overrides]
+    extensions = {own(k): v for k, v in (extensions or {}).items()}
+    times = {own(k): v for k, v in (times or {}).items()}
+
+    def finalize(result: SubmissionResult) -> FinalGrade:
+        grade = final_grade(result, by_student.get(result.student), policy=config.late, extensions=extensions,
+                            times=times, overrides=overrides)
+        if roster is not None and matched.get(result.student) is None:
+            grade = replace(grade, notes=(*grade.notes, "not on the roster"))
+        return grade
+
+    missing = []
+    if roster is not None:
+        found = {e.id for e in matched.values() if e is not None}
+        missing = [(e.id, e.name) for e in roster.students if e.id not in found]
+    return {"finalize": finalize, "missing": missing}

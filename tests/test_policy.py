@@ -129,3 +129,19 @@ def test_naive_times_are_read_in_the_policys_zone():
     g = final_grade(result(), SubmissionSource("1002", Path("x"), submitted_at=datetime(2026, 11, 20, 17, 20)),
                     policy=POLICY)
     assert g.lateness_hours == pytest.approx(20 / 60, abs=1e-3)
+
+
+def test_report_options_match_overrides_and_times_by_roster_keys():
+    from autograder.policy import report_options
+    from autograder.roster import read_roster
+
+    config = load_config(FIXTURES / "grading.yml")
+    roster = read_roster(FIXTURES / "canvas_gradebook.csv")
+    sources = [SubmissionSource("S1002", Path("x")), SubmissionSource("stranger", Path("y"))]
+    options = report_options(config, sources, roster=roster,
+                             overrides=[Override("gkim", "total", 25, "regrade")],
+                             times={"1002": datetime(2026, 11, 21, 18, 30, tzinfo=LA)})
+    g = options["finalize"](result("S1002", 28))
+    assert g.penalty == 5.6 and g.final == 25 and g.audit == ("total: 22.4 -> 25 (regrade)",)
+    assert options["finalize"](result("stranger")).notes[-1] == "not on the roster"
+    assert [m[0] for m in options["missing"]] == ["1001", "1003", "1004", "1005", "1006"]
