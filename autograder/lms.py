@@ -70,6 +70,13 @@ class Intake:
     decisions: list[str] = field(default_factory=list)
 
 
+def safe_id(text: str) -> str:
+    """A student id from LMS text that can name a report folder: no path separators, control
+    characters or leading dot ("" stays "")."""
+    cleaned = "".join("_" if ch in "/\\" or not ch.isprintable() else ch for ch in str(text).strip())
+    return "_" + cleaned[1:] if cleaned.startswith(".") else cleaned
+
+
 # --- listing a folder or a zip as (relative path, size, reader) --------------------------------------
 
 
@@ -311,7 +318,7 @@ def _gradescope(path: Path, staging: Path, warnings: list[str]) -> list[Submissi
             sid = str(person.get(":sid") or "").strip()
             email = str(person.get(":email") or "").strip()
             name = str(person.get(":name") or "").strip()
-            student = sid or email or name
+            student = safe_id(sid or email or name)
             if student:
                 people.append((student, name, email))
         if not people:
@@ -323,7 +330,11 @@ def _gradescope(path: Path, staging: Path, warnings: list[str]) -> list[Submissi
             if group:
                 others = ", ".join(p[1] or p[0] for p in people if p[0] != student)
                 notes = (f"group submission ({folder}) with {others}: every member gets this grade",)
-            sources.append(SubmissionSource(student, root / folder, name=name, email=email, submitted_at=when,
+            inside = [e for e in sorted(os.listdir(root / folder)) if not is_skipped(e)]
+            path = root / folder
+            if len(inside) == 1 and inside[0].lower().endswith((".zip", ".ipynb")):
+                path = path / inside[0]  # the student uploaded one zip or notebook
+            sources.append(SubmissionSource(student, path, name=name, email=email, submitted_at=when,
                                             group=group, notes=notes))
     for folder in sorted(folders):
         warnings.append(f"{root}: {folder}/ is not listed in {GRADESCOPE_METADATA}: not graded")
@@ -360,7 +371,7 @@ def _pattern(path: Path, rx: re.Pattern, staging: Path, warnings: list[str]) -> 
             if m is None:
                 warnings.append(f"{path}: {f.rel}: skipped, does not match --pattern")
                 continue
-            student, name = m["student"].strip(), PurePosixPath(m["file"].replace("\\", "/")).name
+            student, name = safe_id(m["student"]), PurePosixPath(m["file"].replace("\\", "/")).name
             if not student or not name or name in (".", ".."):
                 warnings.append(f"{path}: {f.rel}: skipped, empty student or file in --pattern's match")
                 continue

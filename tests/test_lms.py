@@ -118,3 +118,14 @@ def test_a_path_given_twice_or_inside_another_is_graded_once(tmp_path):
     assert [s.student for s in got.sources] == ["alice", "bob"]
     assert got.warnings == [f"{tmp_path}/class/alice: listed more than once; graded once",
                             f"{tmp_path}/class: listed more than once; graded once"]
+
+
+def test_gradescope_ids_that_could_not_name_a_folder_are_made_safe_and_a_lone_zip_is_the_submission(tmp_path):
+    export = tmp_path / "export"
+    (export / "submission_1").mkdir(parents=True)
+    (export / "submission_1" / "hw.zip").write_bytes(b"")
+    (export / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Eve\n    :sid: ../etc/x\n  :created_at: 2026-11-20 10:00:00 +0000\n")
+    got = intake([export], MODULES, tmp_path / "s")
+    assert [s.student for s in got.sources] == ["_._etc_x"]
+    assert got.sources[0].path == export / "submission_1" / "hw.zip"
