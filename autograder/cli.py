@@ -93,11 +93,14 @@ def _export(args: argparse.Namespace) -> int:
         roster = read_roster(args.roster) if args.roster else None
         title = args.assignment or (roster.assignments[0] if roster and len(roster.assignments) == 1
                                     else config.assignment)
+        warnings: list[str] = []
         n = export_canvas(args.out / "gradebook.csv", args.output, possible=config.total_points,
-                          assignment=title, roster=roster)
+                          assignment=title, roster=roster, warnings=warnings)
     except (ConfigError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.output}: {n} students, column {title!r}; import it in Canvas: Grades > Import")
     return 0
 

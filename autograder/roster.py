@@ -110,7 +110,7 @@ def _checked(entry: RosterEntry, seen: set[str], path: Path, line: int) -> Roste
 
 
 def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: str,
-                  roster: Roster | None = None) -> int:
+                  roster: Roster | None = None, warnings: list[str] | None = None) -> int:
     """Write the CSV that Canvas's gradebook import accepts, from a run's ``gradebook.csv``.
 
     Header ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``, then a ``Points Possible``
@@ -122,6 +122,7 @@ def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: s
         gradebook: OUT/gradebook.csv. dest: the CSV to write. possible: points possible.
         assignment: the assignment column's title (Canvas matches ``Title (id)`` or the exact title).
         roster: the class roster; its students are written in its order, missing ones with 0.
+        warnings: if given, gets one line per gradebook row the roster does not know (not exported).
 
     Returns:
         The number of student rows written.
@@ -144,10 +145,15 @@ def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: s
     by_id = {r["student"].lstrip("'"): r for r in rows}
     out_rows = []
     if roster is not None:
+        used = set()
         for e in roster.students:
-            row = by_id.get(e.id) or next(
-                (r for k, r in by_id.items() if k in {e.sis_id, e.login, e.email} - {""}), None)
-            out_rows.append([e.name, e.id, e.sis_id, e.login, e.section, score(row) if row else "0.00"])
+            key = e.id if e.id in by_id else next((k for k in by_id if k in {e.sis_id, e.login, e.email} - {""}), None)
+            used.add(key)
+            out_rows.append([e.name, e.id, e.sis_id, e.login, e.section, score(by_id[key]) if key else "0.00"])
+        for key in sorted(set(by_id) - used):
+            if warnings is not None:
+                warnings.append(f"{gradebook}: {key} is not on the roster: not exported (add them to the roster, "
+                                f"or enter the grade by hand)")
     else:
         for student, row in sorted(by_id.items()):
             out_rows.append(["", student, "", "", "", score(row)])

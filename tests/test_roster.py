@@ -36,14 +36,15 @@ def test_a_roster_with_a_duplicate_id_is_refused(tmp_path):
         read_roster(tmp_path / "r.csv")
 
 
-def test_export_canvas_round_trips_as_a_roster(tmp_path):
+def test_export_canvas_round_trips_as_a_roster(tmp_path, capsys):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "gradebook.csv").write_text(
         "student,total,possible,status,final\n1001,30,30,graded,30\n1002,28,30,graded,22.4\n"
-        "1003,0,30,graded,EX\n1005,0,30,missing,0\n")
+        "1003,0,30,graded,EX\n1005,0,30,missing,0\nS9999,12,30,graded,12\n")
     code = main(["export", "canvas", str(tmp_path / "out"), "-o", str(tmp_path / "canvas_import.csv"),
                  "--roster", str(FIXTURES / "canvas_gradebook.csv")])
     assert code == 0
+    assert "S9999 is not on the roster: not exported" in capsys.readouterr().err
     rows = list(csv.reader((tmp_path / "canvas_import.csv").open()))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Neural network from scratch (4242)"]
     assert rows[1] == ["    Points Possible", "", "", "", "", "30.00"]
