@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 #: The repository's own grading.yml, used when `load_config` is given no path.
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "grading.yml"
@@ -104,6 +104,12 @@ class LatePolicy(_Model):
     max_late_days: float | None = Field(default=None, ge=0)
     #: Student id -> their own due date (same format as `due`).
     extensions: dict[str, datetime | str] = Field(default_factory=dict)
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: Any) -> Any:
+        """Canvas ids are numbers: ``1002: 2026-11-22T17:00`` in YAML gives an int key."""
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class _FileConfig(_Model):

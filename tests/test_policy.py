@@ -145,3 +145,17 @@ def test_report_options_match_overrides_and_times_by_roster_keys():
     assert g.penalty == 5.6 and g.final == 25 and g.audit == ("total: 22.4 -> 25 (regrade)",)
     assert options["finalize"](result("stranger")).notes[-1] == "not on the roster"
     assert [m[0] for m in options["missing"]] == ["1001", "1003", "1004", "1005", "1006"]
+
+
+def test_grading_yml_late_section_reads_yaml_dates_and_numeric_ids(tmp_path):
+    text = (FIXTURES / "grading.yml").read_text() + "  extensions:\n    1004: 2026-11-23T17:00:00\n"
+    (tmp_path / "grading.yml").write_text(text)
+    late = load_config(tmp_path / "grading.yml").late
+    assert late.timezone == "America/Los_Angeles" and late.grace_minutes == 15
+    assert list(late.extensions) == ["1004"]
+    g = final_grade(result("1004"), at("2026-11-22T09:12:00", "1004"), policy=late)
+    assert g.penalty == 0 and g.notes == ("extension to 2026-11-23T17:00:00-08:00",)
+    (tmp_path / "bad.yml").write_text(text.replace("penalty_per_day: 10", "penalty_per_dya: 10"))
+    from autograder.config import ConfigError
+    with pytest.raises(ConfigError, match="late.penalty_per_dya: unknown key"):
+        load_config(tmp_path / "bad.yml")
