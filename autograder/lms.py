@@ -51,6 +51,10 @@ CANVAS_ENTRY = re.compile(
     r"^(?:anon_(?P<anon>[A-Za-z0-9]+)|(?P<name>[^\W_]\w*?))(?P<late>_LATE)?"
     r"(?:_(?P<user>\d+))?_(?P<attachment>\d+)_(?P<file>[^/]+)$"
 )
+#: A Canvas text entry or URL submission: no attachment id, ``{name}[_LATE]_{user id}_text.html``.
+CANVAS_TEXT = re.compile(
+    r"^(?:anon_(?P<anon>[A-Za-z0-9]+)|(?P<name>[^\W_]\w*?))(?P<late>_LATE)?_(?P<user>\d+)_(?P<kind>text|link)\.html$"
+)
 _RESUBMISSION = re.compile(r"^(?P<base>.+?)-(?P<n>\d+)(?P<ext>\.[^.]+)$")
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
@@ -152,7 +156,7 @@ def _is_canvas_listing(files: list[_File]) -> bool:
     if not flat or len(flat) != len(files):
         return False
     gradable = [f for f in flat if f.rel.suffix.lower() in (".py", ".ipynb", ".zip")] or flat
-    return all(CANVAS_ENTRY.match(f.rel.name) for f in gradable)
+    return all(CANVAS_ENTRY.match(f.rel.name) or CANVAS_TEXT.match(f.rel.name) for f in gradable)
 
 
 def _gradescope_root(files: list[_File]) -> PurePosixPath | None:
@@ -205,6 +209,13 @@ def _canvas(path: Path, staging: Path, warnings: list[str]) -> list[SubmissionSo
         files = _list_zip(archive, path) if archive else _list_folder(path, warnings)
         per_student: dict[str, dict] = {}
         for f in files:
+            text = CANVAS_TEXT.match(f.rel.name) if len(f.rel.parts) == 1 else None
+            if text is not None:
+                student = f"anon_{text['anon']}" if text["anon"] else text["user"]
+                entry = per_student.setdefault(student, {"name": text["name"] or "", "late": False, "files": {}})
+                entry["late"] = entry["late"] or bool(text["late"])
+                entry.setdefault("kinds", []).append("a text entry" if text["kind"] == "text" else "a URL")
+                continue
             m = CANVAS_ENTRY.match(f.rel.name) if len(f.rel.parts) == 1 else None
             if m is None:
                 warnings.append(f"{path}: {f.rel}: skipped, not named like a Canvas submission file")
@@ -238,8 +249,11 @@ def _canvas(path: Path, staging: Path, warnings: list[str]) -> list[SubmissionSo
                     warnings.append(f"{path}: {problem}")
                 else:
                     taken.append(folder / base)
-            if not taken:
+            for kind in entry.get("kinds", []):
+                notes.append(f"Canvas has {kind} from this student, which the grader cannot read: submit the files")
+            if not taken and not entry.get("kinds"):
                 continue
+            folder.mkdir(parents=True, exist_ok=True)  # a text-only submission: an empty folder, an invalid row
             single = taken[0] if len(taken) == 1 and taken[0].suffix.lower() in (".zip", ".ipynb") else None
             if entry["late"]:
                 notes.append("Canvas marked this submission late")

@@ -129,3 +129,18 @@ def test_gradescope_ids_that_could_not_name_a_folder_are_made_safe_and_a_lone_zi
     got = intake([export], MODULES, tmp_path / "s")
     assert [s.student for s in got.sources] == ["_._etc_x"]
     assert got.sources[0].path == export / "submission_1" / "hw.zip"
+
+
+def test_a_canvas_text_entry_keeps_its_row_with_a_note(tmp_path):
+    from autograder.load import load
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (folder / "doejane_LATE_2001_text.html").write_text("<p>my answer</p>")
+    (folder / "roebob_2002_7001_foundations.py").write_text("x = 1\n")
+    got = intake([folder], MODULES, tmp_path / "staging")
+    assert [(s.student, s.late) for s in got.sources] == [("2001", True), ("2002", False)]
+    loaded = load(got.sources[0], tmp_path / "loaded", MODULES)
+    assert loaded.modules == ()
+    assert loaded.notes[0] == ("Canvas has a text entry from this student, which the grader cannot read: "
+                               "submit the files")
