@@ -8,7 +8,8 @@ Formats, detected from the content of each PATH (or forced with ``--format``):
   (``anon_{id}...`` under anonymous grading). The student id is the Canvas user id, the name part
   is kept as the name, ``_LATE`` as the late flag. A resubmitted file carries ``-1``, ``-2`` before
   its extension; the newest (highest number, then attachment id) is graded and the others noted.
-  Canvas zips carry no submission time (give ``--times``).
+  Canvas zips carry no submission time (give ``--times``). A text entry or URL submission keeps
+  the student's row, with a note that only files can be graded.
 * **Gradescope "Export Submissions"**: ``submission_{id}/`` folders beside
   ``submission_metadata.yml``, whose keys keep Ruby's leading colon (``:submitters`` with
   ``:name``/``:sid``/``:email``, ``:created_at``). A group submission gives one source per submitter.
