@@ -228,6 +228,9 @@ def _canvas(path: Path, staging: Path, warnings: list[str]) -> list[SubmissionSo
             entry = per_student.setdefault(student, {"name": m["name"] or "", "late": False, "files": {}})
             entry["late"] = entry["late"] or bool(m["late"])
             original = m["file"]
+            if original in (".", "..") or "\\" in original:
+                warnings.append(f"{path}: {f.rel}: skipped, its file name cannot be used")
+                continue
             resub = _RESUBMISSION.match(original)
             base, n = (resub["base"] + resub["ext"], int(resub["n"])) if resub else (original, 0)
             entry["files"].setdefault(base, []).append(((n, int(m["attachment"])), original, f))

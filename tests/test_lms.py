@@ -144,3 +144,14 @@ def test_a_canvas_text_entry_keeps_its_row_with_a_note(tmp_path):
     assert loaded.modules == ()
     assert loaded.notes[0] == ("Canvas has a text entry from this student, which the grader cannot read: "
                                "submit the files")
+
+
+def test_a_canvas_name_that_would_leave_the_staging_folder_is_skipped(tmp_path):
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("doejane_1_2_..", "x")
+        z.writestr("doejane_1_3_foundations.py", "x = 1\n")
+    got = intake([archive], MODULES, tmp_path / "staging", fmt="canvas")
+    assert [s.student for s in got.sources] == ["1"]
+    assert got.warnings == [f"{archive}: doejane_1_2_..: skipped, its file name cannot be used"]
+    assert sorted(p.name for p in (tmp_path / "staging").rglob("*") if p.is_file()) == ["foundations.py"]
