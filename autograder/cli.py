@@ -80,8 +80,13 @@ def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
                                    extensions=extensions, times=times)
     if problems:
         raise PolicyError("the grading inputs do not fit together; nothing was graded:\n  " + "\n  ".join(problems))
-    return report_options(config, sources, roster=roster, overrides=overrides, extensions=extensions,
-                          times=times)
+    options = report_options(config, sources, roster=roster, overrides=overrides, extensions=extensions,
+                             times=times)
+    if roster is not None:
+        strangers = sum(roster.match(s) is None for s in sources)
+        print(f"roster: {len(roster.students)} students; {len(options['missing'])} with no submission "
+              f"(status missing); {strangers} submission(s) not on the roster (flagged in notes)")
+    return options
 
 
 def _export(args: argparse.Namespace) -> int:

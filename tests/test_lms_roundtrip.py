@@ -37,6 +37,7 @@ def test_canvas_zip_to_canvas_import(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert code == 0
     assert "read as a Canvas export of 4 students" in printed
+    assert "roster: 6 students; 2 with no submission (status missing); 0 submission(s) not on the roster" in printed
     book = rows(out / "gradebook.csv")
     assert {k: (v["status"], v["raw"], v["late_penalty"], v["final"]) for k, v in book.items()} == {
         "1001": ("graded", "30", "0", "30"),
