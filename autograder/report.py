@@ -272,7 +272,9 @@ def zero_cause(result: SubmissionResult) -> str:
     if not firsts:
         return ""
     line, count = max(firsts.items(), key=lambda kv: kv[1])
-    return line if count > 1 or len(firsts) == 1 else f"every check failed; the first: {line}"
+    if len(firsts) == 1:
+        return line
+    return f"no check passed ({sum(firsts.values())} failed); most often ({count}): {line}"
 
 
 

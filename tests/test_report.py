@@ -370,3 +370,18 @@ def test_roster_students_without_a_submission_get_a_missing_row_outside_the_mean
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["submissions"] == 1 and summary["total"]["mean"] == 8
     assert summary["status_counts"]["missing"] == 1
+
+
+def test_zero_cause_tells_an_import_failure_from_wrong_answers():
+    from autograder.report import zero_cause
+
+    crashed = "importing foundations failed: ModuleNotFoundError: No module named 'matplotlib'"
+    broken = SubmissionResult("dan", Status.GRADED, (question("foundations.deriv", F, F, message=crashed),
+                                                     question("foundations.chain_deriv_2", F, message=crashed)),
+                              Isolation.SANDBOX)
+    assert zero_cause(broken) == crashed
+    wrong = SubmissionResult("eve", Status.GRADED, (question("foundations.deriv", F, F, message="wrong value"),
+                                                    question("foundations.chain_deriv_2", F, message="bad shape")),
+                             Isolation.SANDBOX)
+    assert zero_cause(wrong) == "no check passed (3 failed); most often (2): wrong value"
+    assert zero_cause(FULL) == ""
