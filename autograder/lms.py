@@ -30,7 +30,7 @@ import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
@@ -362,6 +362,13 @@ def _gradescope(path: Path, staging: Path, warnings: list[str]) -> list[Submissi
 # --- --pattern ---------------------------------------------------------------------------------------
 
 
+def _later(a: datetime, b: datetime) -> bool:
+    """a > b, comparing a time without an offset as if it were UTC (only to order one student's files)."""
+    def key(t: datetime) -> datetime:
+        return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return key(a) > key(b)
+
+
 def compile_pattern(pattern: str) -> re.Pattern:
     """Check a ``--pattern``: it must compile and have the named groups ``student`` and ``file``.
 
@@ -401,9 +408,9 @@ def _pattern(path: Path, rx: re.Pattern, staging: Path, warnings: list[str]) -> 
                     warnings.append(f"{path}: {f.rel}: {exc}")
             entry = chosen.setdefault(student, {"files": {}, "when": None})
             previous = entry["files"].get(name)
-            if previous is None or (when and (previous[0] is None or when > previous[0])):
+            if previous is None or (when and (previous[0] is None or _later(when, previous[0]))):
                 entry["files"][name] = (when, f)
-            if when and (entry["when"] is None or when > entry["when"]):
+            if when and (entry["when"] is None or _later(when, entry["when"])):
                 entry["when"] = when
         sources = []
         for student, entry in sorted(chosen.items()):
@@ -449,7 +456,7 @@ def intake(paths: Sequence[Path], modules: Sequence[str], staging: Path, *, fmt:
     out = Intake([])
     staging = Path(staging)
     seen: set[Path] = set()
-    for raw in paths:
+    for number, raw in enumerate(paths):
         path = Path(raw)
         if not path.exists():
             raise LocateError(f"{path}: no such file or folder")
@@ -457,35 +464,41 @@ def intake(paths: Sequence[Path], modules: Sequence[str], staging: Path, *, fmt:
             out.warnings.append(f"{path}: listed more than once; graded once")
             continue
         seen.add(path.resolve())
-        if rx is not None:
-            if not (path.is_dir() or path.suffix.lower() == ".zip"):
-                raise LocateError(f"{path}: --pattern reads a folder or a zip")
-            found = _pattern(path, rx, staging / f"{len(out.decisions):03d}", out.warnings)
-            out.decisions.append(f"{path}: read with --pattern: {len(found)} students")
-        else:
-            kind, reason = (fmt, f"--format {fmt}") if fmt != "auto" else detect_format(path)
-            try:
-                if kind == "canvas":
-                    found = _canvas(path, staging / f"{len(out.decisions):03d}", out.warnings)
-                    out.decisions.append(f"{path}: read as a Canvas export of {len(found)} students ({reason})")
-                elif kind == "gradescope":
-                    found = _gradescope(path, staging / f"{len(out.decisions):03d}", out.warnings)
-                    out.decisions.append(
-                        f"{path}: read as a Gradescope export: {len(found)} students ({reason})")
-                else:
-                    found, warnings = locate([path], modules, layout=layout, assignment=assignment,
-                                             decisions=out.decisions)
-                    out.warnings.extend(warnings)
-                    repeated = [s for s in found if s.path.resolve() in seen and s.path.resolve() != path.resolve()]
-                    for s in repeated:  # a student's folder given beside its class folder
-                        out.warnings.append(f"{s.path}: listed more than once; graded once")
-                    found = [s for s in found if s not in repeated]
-                    seen.update(s.path.resolve() for s in found)
-            except (zipfile.BadZipFile, OSError) as exc:
-                raise LocateError(f"{path}: cannot be read as a {kind} export: {exc}") from None
-        out.sources.extend(found)
+        try:
+            out.sources.extend(_one(path, modules, staging / f"{number:03d}", out, fmt=fmt, rx=rx,
+                                    layout=layout, assignment=assignment, seen=seen))
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise LocateError(f"{path}: cannot be read: {exc}") from None
     out.sources = _unique(out.sources, out.warnings)
     return out
+
+
+def _one(path: Path, modules: Sequence[str], staging: Path, out: Intake, *, fmt: str, rx: re.Pattern | None,
+         layout: str | None, assignment: str, seen: set[Path]) -> list[SubmissionSource]:
+    """Read one PATH (see `intake`), appending its decision and warnings to `out`."""
+    if rx is not None:
+        if not (path.is_dir() or path.suffix.lower() == ".zip"):
+            raise LocateError(f"{path}: --pattern reads a folder or a zip")
+        found = _pattern(path, rx, staging, out.warnings)
+        out.decisions.append(f"{path}: read with --pattern: {len(found)} students")
+        return found
+    kind, reason = (fmt, f"--format {fmt}") if fmt != "auto" else detect_format(path)
+    if kind == "canvas":
+        found = _canvas(path, staging, out.warnings)
+        out.decisions.append(f"{path}: read as a Canvas export of {len(found)} students ({reason})")
+        return found
+    if kind == "gradescope":
+        found = _gradescope(path, staging, out.warnings)
+        out.decisions.append(f"{path}: read as a Gradescope export: {len(found)} students ({reason})")
+        return found
+    found, warnings = locate([path], modules, layout=layout, assignment=assignment, decisions=out.decisions)
+    out.warnings.extend(warnings)
+    repeated = [s for s in found if s.path.resolve() in seen and s.path.resolve() != path.resolve()]
+    for s in repeated:  # a student's folder given beside its class folder
+        out.warnings.append(f"{s.path}: listed more than once; graded once")
+    found = [s for s in found if s not in repeated]
+    seen.update(s.path.resolve() for s in found)
+    return found
 
 
 def _unique(sources: list[SubmissionSource], warnings: list[str]) -> list[SubmissionSource]:

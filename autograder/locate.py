@@ -161,6 +161,9 @@ def _one_path(path: Path, modules: Sequence[str], warnings: list[str], *, layout
         raise LocateError(f"{path}: no such file or folder")
     if path.is_file():
         if path.suffix.lower() in SUBMISSION_SUFFIXES:
+            if decisions is not None:
+                decisions.append(f"{path}: read as one student, {_student_id(path.name)} (a single "
+                                 f"{path.suffix.lower()} file)")
             return [(_student_id(path.name), path)]
         raise LocateError(
             f"{path}: not a submission; give a folder of submissions, a student's folder, "

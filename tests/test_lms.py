@@ -155,3 +155,18 @@ def test_a_canvas_name_that_would_leave_the_staging_folder_is_skipped(tmp_path):
     assert [s.student for s in got.sources] == ["1"]
     assert got.warnings == [f"{archive}: doejane_1_2_..: skipped, its file name cannot be used"]
     assert sorted(p.name for p in (tmp_path / "staging").rglob("*") if p.is_file()) == ["foundations.py"]
+
+
+def test_pattern_times_with_and_without_offsets_do_not_crash(tmp_path):
+    folder = tmp_path / "lms"
+    folder.mkdir()
+    (folder / "amy@2026-11-20T10:00:00@foundations.py").write_text("a = 1\n")
+    (folder / "amy@2026-11-20T12:00:00+00:00@foundations.py").write_text("a = 2\n")
+    got = intake([folder], MODULES, tmp_path / "s", pattern=r"(?P<student>\w+)@(?P<time>[^@]+)@(?P<file>.+)")
+    assert (got.sources[0].path / "foundations.py").read_text() == "a = 2\n"
+
+
+def test_a_single_file_path_says_how_it_was_read(tmp_path):
+    (tmp_path / "dan.py").write_text("")
+    got = intake([tmp_path / "dan.py"], MODULES, tmp_path / "s")
+    assert got.decisions == [f"{tmp_path}/dan.py: read as one student, dan (a single .py file)"]
