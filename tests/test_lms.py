@@ -170,3 +170,14 @@ def test_a_single_file_path_says_how_it_was_read(tmp_path):
     (tmp_path / "dan.py").write_text("")
     got = intake([tmp_path / "dan.py"], MODULES, tmp_path / "s")
     assert got.decisions == [f"{tmp_path}/dan.py: read as one student, dan (a single .py file)"]
+
+
+def test_the_readme_pattern_for_moodle_style_names(tmp_path):
+    folder = tmp_path / "moodle"
+    folder.mkdir()
+    (folder / "Jane Doe_4021_assignsubmission_file_foundations.py").write_text("j = 1\n")
+    (folder / "Li Wei_4022_assignsubmission_file_Foundations (1).py").write_text("l = 1\n")
+    got = intake([folder], MODULES, tmp_path / "s",
+                 pattern=r"(?P<student>[^_]+_\d+)_assignsubmission_file_(?P<file>.+)")
+    assert [s.student for s in got.sources] == ["Jane Doe_4021", "Li Wei_4022"]
+    assert sorted(p.name for p in got.sources[1].path.iterdir()) == ["Foundations (1).py"]
