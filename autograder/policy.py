@@ -51,6 +51,7 @@ class FinalGrade:
         due: the due date that applied (ISO 8601), "" without a late policy.
         audit: every override applied, ``"question: old -> new (reason)"``.
         notes: one line per decision (late, extension, no time known, override), for the feedback.
+        name: the student's name, when known.
     """
 
     raw: float
@@ -61,6 +62,8 @@ class FinalGrade:
     due: str = ""
     audit: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: The student's name (from the roster, else the LMS), for the gradebook.
+    name: str = ""
 
 
 def _zone(policy: LatePolicy) -> ZoneInfo:
@@ -195,7 +198,8 @@ def final_grade(result: SubmissionResult, source: SubmissionSource | None = None
                 audit.append(f"total: {final if final is not None else EXCUSED} -> {o.points:g} ({o.reason})")
                 notes.append(f"override of the total: {o.points:g} points ({o.reason})")
                 final, excused = o.points, False
-    return FinalGrade(raw, round(hours, 3), round(penalty, 6), final, excused, due_text, tuple(audit), tuple(notes))
+    return FinalGrade(raw, round(hours, 3), round(penalty, 6), final, excused, due_text, tuple(audit), tuple(notes),
+                      name=source.name if source else "")
 
 
 # --- the TA's files -------------------------------------------------------------------------------------
@@ -367,8 +371,11 @@ def report_options(config, sources, *, roster=None, overrides=(), extensions=Non
     def finalize(result: SubmissionResult) -> FinalGrade:
         grade = final_grade(result, by_student.get(result.student), policy=config.late, extensions=extensions,
                             times=times, overrides=overrides)
-        if roster is not None and matched.get(result.student) is None:
+        entry = matched.get(result.student)
+        if roster is not None and entry is None:
             grade = replace(grade, notes=(*grade.notes, "not on the roster"))
+        elif entry is not None and entry.name:
+            grade = replace(grade, name=entry.name)
         return grade
 
     missing = []

@@ -344,7 +344,7 @@ class _Row:
     status: str
     isolation: str
     notes: str = ""
-    #: raw, lateness_hours, late_penalty, final, overrides (only when the writer has `finalize`)
+    #: raw, lateness_hours, late_penalty, final, overrides, name (only when the writer has `finalize`)
     final: tuple[str, ...] = ()
 
 
@@ -386,7 +386,7 @@ class ReportWriter:
     def __init__(self, out: Path, config: GradingConfig, *, finalize: Any = None,
                  missing: Sequence[tuple[str, str]] = ()) -> None:
         """`finalize(result) -> policy.FinalGrade` adds the columns raw, lateness_hours, late_penalty,
-        final and overrides (and the final score to the feedback); `missing` is (id, name) of roster
+        final, overrides and name (and the final score to the feedback); `missing` is (id, name) of roster
         students who submitted nothing: each gets a row with status ``missing`` and 0."""
         self.out = Path(out)
         self.config = config
@@ -433,7 +433,7 @@ class ReportWriter:
             notes=" | ".join(p for p in (_one_line_notes(result), *(final.notes if final else ())) if p),
             final=() if final is None else (
                 _num(final.raw), _num(final.lateness_hours), _num(final.penalty),
-                "EX" if final.excused else _num(final.final), "; ".join(final.audit)),
+                "EX" if final.excused else _num(final.final), "; ".join(final.audit), final.name),
         ))
 
     def close(self) -> None:
@@ -447,7 +447,7 @@ class ReportWriter:
                                        tuple(False for _ in self.config.questions), 0.0,
                                        self.config.total_points, Status.MISSING.value, "",
                                        f"no submission from {name or student} (on the roster)",
-                                       ("0", "0", "0", "0", "") if self.finalize is not None else ()))
+                                       ("0", "0", "0", "0", "", name) if self.finalize is not None else ()))
         rows = sorted(self._rows, key=lambda r: r.student)
         self._write_gradebook(rows)
         submitted = [r for r in rows if r.status != Status.MISSING.value]  # means and plots: submissions only
@@ -461,7 +461,7 @@ class ReportWriter:
         fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".gradebook.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
-            extra = ["raw", "lateness_hours", "late_penalty", "final", "overrides"] if self.finalize else []
+            extra = ["raw", "lateness_hours", "late_penalty", "final", "overrides", "name"] if self.finalize else []
             writer.writerow(["student", *qids, "total", "possible", "status", "isolation", "notes", *extra])
             for r in rows:
                 writer.writerow([

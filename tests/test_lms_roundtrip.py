@@ -48,6 +48,7 @@ def test_canvas_zip_to_canvas_import(tmp_path, capsys):
         "1006": ("missing", "0", "0", "0"),
     }
     assert book["1003"]["total"] == "28"
+    assert (book["1001"]["name"], book["1005"]["name"]) == ("Nwosu, Ada", "Lindqvist, Oscar")
     assert "file name fixed up: Foundations.py read as foundations.py" in book["1003"]["notes"]
     assert book["1003"]["overrides"] == ("foundations.deriv: 0 -> 2 (regrade request: central difference "
                                          "accepted after office hours)")
