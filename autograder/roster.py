@@ -115,7 +115,8 @@ def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: s
 
     Header ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``, then a ``Points Possible``
     row, then one row per student: matched by Canvas id (the roster's id), scores to 2 decimals
-    (the ``final`` column after late policy and overrides, else ``total``), ``EX`` for excused.
+    (the ``final`` column after late policy and overrides, else ``total``), ``EX`` for excused, blank
+    (no score) for a row whose status is ``error``.
     Without a roster every gradebook row is written with its student id as the Canvas id.
 
     Args:
@@ -137,6 +138,11 @@ def export_canvas(gradebook: Path, dest: Path, *, possible: float, assignment: s
         raise RosterError(f"{gradebook}: cannot be read: {exc}") from None
 
     def score(row: dict) -> str:
+        if row.get("status") == "error":  # the grader failed on part of it: a TA decides, not the upload
+            if warnings is not None:
+                warnings.append(f"{gradebook}: {row['student']} has status error (a grader problem): exported "
+                                f"blank (no score); grade it by hand after review")
+            return ""
         value = row.get("final") or row.get("total") or "0"
         if value == "EX":
             return "EX"

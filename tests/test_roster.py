@@ -58,9 +58,13 @@ def test_export_canvas_round_trips_as_a_roster(tmp_path, capsys):
 
 
 def test_export_without_a_roster_writes_every_gradebook_row(tmp_path):
-    (tmp_path / "gradebook.csv").write_text("student,total,possible,status\nalice,12.345,30,graded\n")
-    assert export_canvas(tmp_path / "gradebook.csv", tmp_path / "c.csv", possible=30, assignment="HW") == 1
-    assert (tmp_path / "c.csv").read_text().splitlines()[2] == ",alice,,,,12.35"
+    (tmp_path / "gradebook.csv").write_text("student,total,possible,status\nalice,12.345,30,graded\n"
+                                            "bob,20,30,error\n")
+    warnings: list[str] = []
+    assert export_canvas(tmp_path / "gradebook.csv", tmp_path / "c.csv", possible=30, assignment="HW",
+                         warnings=warnings) == 2
+    assert (tmp_path / "c.csv").read_text().splitlines()[2:] == [",alice,,,,12.35", ",bob,,,,"]
+    assert "bob has status error" in warnings[0]
 
 
 def test_grade_refuses_inputs_that_do_not_fit_before_any_student_code_runs(tmp_path, capsys):
