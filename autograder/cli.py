@@ -3,7 +3,10 @@ and `sandbox`.
 
     autograder grade PATH... --out OUT [--jobs N] [--isolation LEVEL] [--config FILE] [--scheduler ADDRESS]
                      [--force] [--only ID[,ID...]] [--question QID]
+                     [--format auto|canvas|gradescope|folder] [--pattern REGEX] [--class|--student]
+                     [--roster CSV] [--times CSV] [--extensions CSV] [--overrides CSV]
     autograder export gradescope [-o autograder.zip] [--config FILE]
+    autograder export canvas OUT -o canvas_import.csv [--roster canvas_gradebook.csv]
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip] [--config FILE]
     autograder validate [--config FILE]   # grading.yml, the hidden suites and solutions/ agree
     autograder doctor      # which isolation this machine gives student code, and a self-check
@@ -29,6 +32,13 @@ def _grade(args: argparse.Namespace) -> int:
     from .sandbox import SandboxError
     from .store import StoreError
 
+    import shutil
+    import tempfile
+
+    from .lms import intake
+    from .policy import PolicyError
+    from .roster import RosterError
+
     only = [s for part in args.only or () for s in part.split(",") if s] or None
     if args.scheduler is not None:
         from .executors import parse_scheduler
@@ -37,18 +47,26 @@ def _grade(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
             return 2
+    staging = Path(tempfile.mkdtemp(prefix="nn-autograder-intake-"))
     try:
         config = load_config(args.config)
         from .validate import problems  # before any student code runs (the public checks: `validate`)
-        found = problems(config, public_checks=False)
-        if found:
-            print("\n".join(f"autograder: {p}" for p in found), file=sys.stderr)
+        found_problems = problems(config, public_checks=False)
+        if found_problems:
+            print("\n".join(f"autograder: {p}" for p in found_problems), file=sys.stderr)
             return 2
+        found = intake(args.paths, config.modules, staging, fmt=args.format, pattern=args.pattern,
+                       layout=args.layout, assignment=config.assignment)
+        for decision in found.decisions:
+            print(decision)
+        report_options = _lms_report_options(args, config, found.sources)
         summary = grade(args.paths, args.out, jobs=args.jobs,
                         isolation=Isolation(args.isolation) if args.isolation else None,
                         config=config, progress=not args.quiet, force=args.force, only=only,
-                        questions=args.question or None, scheduler=args.scheduler)
-    except (ConfigError, LocateError, SandboxError, StoreError) as exc:
+                        questions=args.question or None, scheduler=args.scheduler,
+                        sources=found.sources, report_options=report_options)
+        summary.warnings[:0] = found.warnings
+    except (ConfigError, LocateError, SandboxError, StoreError, PolicyError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # before any submission was graded: the store holds what it held
@@ -60,6 +78,8 @@ def _grade(args: argparse.Namespace) -> int:
             raise
         print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not summary.results and not summary.pending:
@@ -81,6 +101,52 @@ def _grade(args: argparse.Namespace) -> int:
     if not summary.complete:
         print("not complete: some rows are pending (rerun without --question to grade them)", file=sys.stderr)
     return 1 if any(r.status is Status.ERROR for r in summary.results) else 0
+
+
+def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
+    """Roster, late policy, extensions, times and overrides: read, checked against each other and the
+    submissions (one error before any student code runs), and turned into the report's `finalize`."""
+    from .policy import PolicyError, lms_inputs_problems, localize, read_overrides, read_times, report_options
+    from .roster import read_roster
+
+    if not (args.roster or args.overrides or args.extensions or args.times or config.late):
+        return {}  # no LMS inputs: the gradebook keeps its plain columns (as `grade()` writes it)
+    roster = read_roster(args.roster) if args.roster else None
+    overrides = read_overrides(args.overrides) if args.overrides else []
+    extensions = localize(read_times(args.extensions, "due"), config.late) if args.extensions else {}
+    times = localize(read_times(args.times), config.late) if args.times else {}
+    problems = lms_inputs_problems(config, sources=sources, overrides=overrides, roster=roster,
+                                   extensions=extensions, times=times)
+    if problems:
+        raise PolicyError("the grading inputs do not fit together; nothing was graded:\n  " + "\n  ".join(problems))
+    options = report_options(config, sources, roster=roster, overrides=overrides, extensions=extensions,
+                             times=times)
+    if roster is not None:
+        strangers = sum(roster.match(s) is None for s in sources)
+        print(f"roster: {len(roster.students)} students; {len(options['missing'])} with no submission "
+              f"(status missing); {strangers} submission(s) not on the roster (flagged in notes)")
+    return options
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .roster import RosterError, export_canvas, read_roster
+
+    try:
+        config = load_config(args.config)
+        roster = read_roster(args.roster) if args.roster else None
+        title = args.assignment or (roster.assignments[0] if roster and len(roster.assignments) == 1
+                                    else config.assignment)
+        warnings: list[str] = []
+        n = export_canvas(args.out / "gradebook.csv", args.output, possible=config.total_points,
+                          assignment=title, roster=roster, warnings=warnings)
+    except (ConfigError, RosterError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {args.output}: {n} students, column {title!r}; import it in Canvas: Grades > Import")
+    return 0
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -127,14 +193,44 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a dask.distributed cluster: tcp://HOST:PORT of a running `dask scheduler`, "
                         "or local:N for N local worker processes (needs the `cluster` extra)")
+    g.add_argument("--format", choices=["auto", "canvas", "gradescope", "folder"], default="auto",
+                   help="how to read the PATHs: a Canvas download (zip or flat folder), a Gradescope export, "
+                        "a plain folder (default: detected from the content of each PATH)")
+    g.add_argument("--pattern", default=None, metavar="REGEX",
+                   help="read any LMS's files with a regex over their paths, with named groups student and "
+                        "file (optionally time, ISO 8601)")
+    g.add_argument("--roster", type=Path, default=None,
+                   help="the class roster: a CSV id,name,email,section or a Canvas gradebook export; students "
+                        "with no submission get a row with status missing and 0")
+    g.add_argument("--overrides", type=Path, default=None,
+                   help="overrides.csv: student,question,points,reason (question: an id or total; points EX excuses)")
+    g.add_argument("--extensions", type=Path, default=None, help="a CSV student,due: per-student due dates")
+    g.add_argument("--times", type=Path, default=None,
+                   help="a CSV student,submitted_at: submission times where the LMS export has none (Canvas)")
+    layout = g.add_mutually_exclusive_group()
+    layout.add_argument("--class", dest="layout", action="store_const", const="class",
+                        help="read a folder as a class: each sub-folder, zip, notebook or .py is one student")
+    layout.add_argument("--student", dest="layout", action="store_const", const="student",
+                        help="read a folder as one student's submission")
     g.set_defaults(func=_grade)
 
     from .gradescope import add_export_command
-    add_export_command(sub)
+    exports = add_export_command(sub)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")
     d.add_argument("--config", type=Path, default=None)
     d.set_defaults(func=_doctor)
+
+    e = exports.add_parser("canvas", help="write a gradebook for Canvas's Grades > Import")
+    e.add_argument("out", type=Path, metavar="OUT", help="the folder a grading run wrote (with gradebook.csv)")
+    e.add_argument("-o", "--output", type=Path, default=Path("canvas_import.csv"), help="the CSV to write")
+    e.add_argument("--roster", type=Path, default=None,
+                   help="the Canvas gradebook export (or a plain roster): names, SIS ids, sections, order")
+    e.add_argument("--assignment", default=None,
+                   help="the assignment column's title (default: the roster's only assignment column, "
+                        "else grading.yml's assignment)")
+    e.add_argument("--config", type=Path, default=None)
+    e.set_defaults(func=_export)
 
     from .release import add_release_command, run_release
     r = add_release_command(sub)

@@ -12,11 +12,12 @@ A question's unset ``rtol``, ``atol``, ``timeout`` and ``visibility`` are taken 
 from __future__ import annotations
 
 import keyword
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 #: The repository's own grading.yml, used when `load_config` is given no path.
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "grading.yml"
@@ -98,6 +99,33 @@ class QuestionConfig(_Model):
     title: str = ""
 
 
+class LatePolicy(_Model):
+    """``late:`` in grading.yml: when the assignment is due and what lateness costs (see policy.py).
+
+    Times without an offset are read in `timezone` (an IANA name, e.g. ``America/Los_Angeles``).
+    Lateness is real elapsed time past the due date (a daylight-saving change counts as it happened);
+    within `grace_minutes` a submission is on time. A started day (or hour) costs `penalty_per_day`
+    (or `penalty_per_hour`) percent of the raw score; the first `late_day_budget` days cost nothing;
+    past `max_late_days` the score is 0.
+    """
+
+    due: datetime | str
+    timezone: str = "UTC"
+    grace_minutes: float = Field(default=0, ge=0)
+    penalty_per_day: float = Field(default=0, ge=0, le=100)
+    penalty_per_hour: float = Field(default=0, ge=0, le=100)
+    late_day_budget: int = Field(default=0, ge=0)
+    max_late_days: float | None = Field(default=None, ge=0)
+    #: Student id -> their own due date (same format as `due`).
+    extensions: dict[str, datetime | str] = Field(default_factory=dict)
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: Any) -> Any:
+        """Canvas ids are numbers: ``1002: 2026-11-22T17:00`` in YAML gives an int key."""
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
 class _FileConfig(_Model):
     """The file as written (questions not yet resolved)."""
 
@@ -108,6 +136,7 @@ class _FileConfig(_Model):
     notebook: NotebookSettings = Field(default_factory=NotebookSettings)
     callables: list[str] = Field(default_factory=list)
     questions: dict[str, QuestionSpec] = Field(min_length=1)
+    late: LatePolicy | None = None
 
 
 def _is_identifier(name: str) -> bool:
@@ -137,6 +166,8 @@ class GradingConfig(_Model):
     callables: tuple[str, ...] = ()
     #: Question id (``"<module>.<function>"``) -> resolved settings, in file order.
     questions: dict[str, QuestionConfig] = Field(min_length=1)
+    #: The late policy, or None when grading.yml has no ``late:`` (no penalty).
+    late: LatePolicy | None = None
 
     @model_validator(mode="after")
     def _check_names(self) -> GradingConfig:
@@ -269,6 +300,7 @@ def _resolve(spec: _FileConfig) -> dict[str, Any]:
         "notebook": spec.notebook,
         "callables": tuple(spec.callables),
         "questions": questions,
+        "late": spec.late,
     }
 
 

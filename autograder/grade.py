@@ -37,7 +37,7 @@ from .config import ConfigError, GradingConfig, load_config
 from .execute import SubmissionRun, grade_chunk, question_of
 from .load import load
 from .locate import LocateError, _is_student_folder, locate
-from .report import diagnosis_counts, write_class_files, write_submission
+from .report import diagnosis_counts, row_annotation, write_class_files, write_submission
 from . import store as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
                       SubmissionSource)
@@ -268,7 +268,8 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
           workdir: Path | None = None, force: bool = False, only: Sequence[str] | None = None,
-          questions: Sequence[str] | None = None, scheduler: str | None = None) -> GradeSummary:
+          questions: Sequence[str] | None = None, scheduler: str | None = None,
+          sources: Sequence[SubmissionSource] | None = None, report_options: dict | None = None) -> GradeSummary:
     """Grade the submissions found in `paths` into the grade store of `out`, and render its reports.
 
     Rerunning on the same `out` resumes: only (submission, question) pairs whose content hash or
@@ -292,6 +293,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         scheduler: grade on a dask.distributed cluster instead of local job processes:
             ``tcp://HOST:PORT`` of a ``dask scheduler``, or ``local:N`` (a LocalCluster of N
             worker processes); see `executors.DaskExecutor`. Reports are written here only.
+        sources: the submissions, already found (e.g. by `lms.intake`); then `paths` is not read
+            for submissions (it still tells a run over a class from a run over one student).
+        report_options: ``finalize`` (result -> `policy.FinalGrade`: late policy, overrides,
+            roster names) and ``missing`` ((id, name) of roster students with no submission), from
+            `policy.report_options`; applied when rendering, so every regrade keeps them.
 
     Returns:
         A `GradeSummary` (``interrupted`` after Ctrl-C: the finished work is stored and rendered).
@@ -311,7 +317,12 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     # the level is probed (a bubblewrap process) only when it is asked for or code has to run
     level, note = detect_isolation(isolation) if isolation is not None else (None, "")
     jobs = max(1, jobs or os.cpu_count() or 1)
-    sources, warnings = locate([Path(p) for p in paths], config.modules)
+    if sources is None:
+        sources, warnings = locate([Path(p) for p in paths], config.modules, assignment=config.assignment)
+    else:
+        sources, warnings = list(sources), []
+    finalize = (report_options or {}).get("finalize")
+    roster_missing = tuple((report_options or {}).get("missing", ()))
     if only:
         missing = sorted(set(only) - {s.student for s in sources})
         if missing:
@@ -350,7 +361,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             result = result or store.result(student, config)
             if result is not None:
                 write_submission(out, folders[student], result, config,
-                                 provenance or store.provenance(student, keys))
+                                 provenance or store.provenance(student, keys),
+                                 finalize(result) if finalize is not None else None)
 
         changed, rescored_list = store.rescore(config)  # points changed: re-score from the stored outcomes
         here = {s for s, _, _ in located}
@@ -368,7 +380,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             level, note = detect_isolation(None)
             summary.isolation, summary.isolation_note = level, note
         if todo:  # until the run completes, the gradebook and summary say what is still to grade
-            write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False)
+            write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False,
+                              final_columns=finalize is not None, missing=roster_missing)
         graded: set[str] = set()
         bar = _progress(len(todo), progress)
 
@@ -403,8 +416,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         drawn = _store.plots_key(config, rows)  # drawing the plots costs ~1 s: only when what they show changed
         plots = drawn != store.meta("plots_key") or not all(
             (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
-        extra["diagnoses"] = diagnosis_counts(store.results(config))  # the mistake signatures per question
-        write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots)
+        stored = store.results(config)
+        extra["diagnoses"] = diagnosis_counts(stored)  # the mistake signatures per question
+        annotations = {r.student: row_annotation(r, finalize(r) if finalize is not None else None) for r in stored}
+        write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots,
+                          annotations=annotations, final_columns=finalize is not None, missing=roster_missing)
         if plots:
             store.set_meta("plots_key", drawn)
         summary.graded, summary.kept = len(graded), len(plan.absent)

@@ -289,15 +289,16 @@ def check(root: Path) -> list[str]:
     return problems
 
 
-def add_export_command(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """``autograder export gradescope [-o autograder.zip] [--config grading.yml]``."""
+def add_export_command(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """``autograder export gradescope [-o autograder.zip] [--config grading.yml]``; returns the
+    ``export`` command's targets, to which other exports (``canvas``) are added."""
     e = sub.add_parser("export", help="export the autograder for a hosted platform")
     targets = e.add_subparsers(dest="target", required=True)
     g = targets.add_parser("gradescope", help="write Gradescope's autograder.zip (setup.sh, run_autograder)")
     g.add_argument("-o", "--out", type=Path, default=Path("autograder.zip"), help="the zip to write")
     g.add_argument("--config", type=Path, default=None, help="grading.yml to bake in (default: the repository's)")
     g.set_defaults(func=_export_cli)
-    return e
+    return targets
 
 
 def _export_cli(args: argparse.Namespace) -> int:

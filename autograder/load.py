@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
-from autograder.locate import is_skipped
+from autograder.locate import is_skipped, module_name_of
 from autograder.results import LoadedSubmission, SubmissionSource
 
 MiB = 1 << 20
@@ -113,6 +113,7 @@ def load(source: SubmissionSource, dest: Path, modules: Sequence[str], *, notebo
     dest.mkdir(mode=0o755)
     os.chmod(dest, 0o755)  # whatever the umask
     state = _State(modules=tuple(modules), notebook=notebook)
+    state.notes.extend(source.notes)  # how the LMS export was read (resubmissions, groups)
     path = Path(source.path)
     label = path.name
     try:
@@ -173,8 +174,10 @@ def _read_regular(path: Path, limit: int) -> bytes:
 
 
 def _from_single_py(path: Path, state: _State) -> None:
-    module = path.stem
-    if module in state.modules:
+    module, fix_up = module_name_of(path.name, state.modules)
+    if fix_up:
+        state.notes.append(f"file name fixed up: {fix_up}")
+    if module:
         try:
             state.found[module] = (_read_regular(path, MAX_MODULE_BYTES), path.name, None)
         except _Refused as refusal:
@@ -301,14 +304,16 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, la
 def _from_tree(entries: list[_Entry], label: str, state: _State) -> None:
     """Pick the modules out of a listing of the submission (a folder or a zip)."""
     modules = state.modules
-    module_files = {f"{m}.py" for m in modules}
     for entry in entries:
         _check_suspicious(entry, state)
+
+    def module_of(entry: _Entry) -> tuple[str | None, str]:
+        return module_name_of(entry.path.name, modules) if entry.kind in ("file", "symlink") else (None, "")
 
     root = PurePosixPath()
     for _ in range(MAX_NESTING + 1):
         here = [e for e in entries if e.path.parent == root]
-        if any(e.path.name in module_files or e.path.suffix.lower() == ".ipynb" for e in here):
+        if any(module_of(e)[0] or e.path.suffix.lower() == ".ipynb" for e in here):
             break
         folders = [e for e in here if e.kind == "dir"]
         if len(folders) != 1:
@@ -317,33 +322,13 @@ def _from_tree(entries: list[_Entry], label: str, state: _State) -> None:
     here = [e for e in entries if e.path.parent == root]
     where = f" in {root}/" if root.parts else ""
 
+    candidates: dict[str, list[tuple[_Entry, str]]] = {}
     for entry in here:
-        name = entry.path.name
-        if name not in module_files:
-            continue
-        module = name[:-3]
-        if entry.kind == "symlink":
-            state.refused.add(module)
-            state.notes.append(f"{entry.path} is a symbolic link, not a file: {module}'s questions score 0")
-            continue
-        if entry.kind != "file" or entry.read is None:
-            state.refused.add(module)
-            state.notes.append(f"{entry.path} is not a regular file: {module}'s questions score 0")
-            continue
-        if entry.size > MAX_MODULE_BYTES:
-            state.refused.add(module)
-            state.notes.append(
-                f"{entry.path} is {_mib(entry.size)} (at most {_mib(MAX_MODULE_BYTES)}): it was not graded, "
-                f"its questions score 0"
-            )
-            continue
-        try:
-            data = entry.read(MAX_MODULE_BYTES)
-        except _Refused as refusal:
-            state.refused.add(module)
-            state.notes.append(f"{refusal}: {module}'s questions score 0")
-            continue
-        state.found[module] = (data, str(entry.path), None)
+        module, fix_up = module_of(entry)
+        if module:
+            candidates.setdefault(module, []).append((entry, fix_up))
+    for module in modules:
+        _take_one(module, candidates.get(module, []), state)
 
     notebooks = [e for e in here if e.path.suffix.lower() == ".ipynb" and e.kind == "file"]
     for entry in notebooks:
@@ -360,9 +345,19 @@ def _from_tree(entries: list[_Entry], label: str, state: _State) -> None:
             continue
         _from_notebook(data, str(entry.path), state)
 
+    # a module still missing: one folder level down (or deeper), when there is a single candidate
+    deeper: dict[str, list[tuple[_Entry, str]]] = {}
+    for entry in entries:
+        if entry.path.parent != root and entry.kind == "file" and len(entry.path.parts) <= MAX_NESTING + 1:
+            module, _ = module_of(entry)
+            if module and module not in state.found and module not in state.refused:
+                deeper.setdefault(module, []).append((entry, f"{module}.py was taken from {entry.path}"))
+    for module, options in deeper.items():
+        _take_one(module, options, state)
+
     others = sorted(
         str(e.path.name) for e in here
-        if e.kind == "file" and e.path.suffix == ".py" and e.path.name not in module_files
+        if e.kind == "file" and e.path.suffix == ".py" and not module_of(e)[0]
         and str(e.path) not in state.suspicious
     )
     if others:
@@ -378,6 +373,51 @@ def _from_tree(entries: list[_Entry], label: str, state: _State) -> None:
             )
     if not state.found and any(e.path.suffix.lower() == ".zip" for e in here):
         state.notes.append(f"{label} holds another zip file: submit the .py files themselves (or one zip of them)")
+
+
+def _take_one(module: str, options: list[tuple[_Entry, str]], state: _State) -> None:
+    """Take `module` from its one candidate file (an exact name beats a fixed-up one); several
+    candidates are reported, never guessed between."""
+    if not options:
+        return
+    options = sorted(options, key=lambda o: str(o[0].path))
+    if len(options) > 1:
+        exact = [o for o in options if not o[1]]
+        if len(exact) == 1:
+            others = ", ".join(str(o[0].path) for o in options if o[1])
+            state.notes.append(f"{others} ignored: {exact[0][0].path} has the exact name")
+            options = exact
+        else:
+            state.refused.add(module)
+            names = ", ".join(str(o[0].path) for o in options)
+            state.notes.append(f"{module}.py is ambiguous: {names} could each be it, so none was graded; "
+                               f"keep one and resubmit (its questions score 0)")
+            return
+    entry, fix_up = options[0]
+    if entry.kind == "symlink":
+        state.refused.add(module)
+        state.notes.append(f"{entry.path} is a symbolic link, not a file: {module}'s questions score 0")
+        return
+    if entry.kind != "file" or entry.read is None:
+        state.refused.add(module)
+        state.notes.append(f"{entry.path} is not a regular file: {module}'s questions score 0")
+        return
+    if entry.size > MAX_MODULE_BYTES:
+        state.refused.add(module)
+        state.notes.append(
+            f"{entry.path} is {_mib(entry.size)} (at most {_mib(MAX_MODULE_BYTES)}): it was not graded, "
+            f"its questions score 0"
+        )
+        return
+    try:
+        data = entry.read(MAX_MODULE_BYTES)
+    except _Refused as refusal:
+        state.refused.add(module)
+        state.notes.append(f"{refusal}: {module}'s questions score 0")
+        return
+    state.found[module] = (data, str(entry.path), None)
+    if fix_up:
+        state.notes.append(f"file name fixed up: {fix_up}")
 
 
 def _check_suspicious(entry: _Entry, state: _State) -> None:

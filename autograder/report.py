@@ -33,7 +33,7 @@ import statistics
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
@@ -56,6 +56,7 @@ STATUS_TEXT = {
     Status.TIMEOUT: "graded; your code ran out of time in at least one check",
     Status.ERROR: "the grader had a problem with part of this submission; a TA will review it",
     Status.INVALID: "no gradable file was found in this submission",
+    Status.MISSING: "nothing was submitted",
 }
 
 # --- sanitising student-controlled text -----------------------------------------------------------
@@ -253,17 +254,63 @@ def gradescope_results(result: SubmissionResult, config: GradingConfig, provenan
 # --- feedback.md ------------------------------------------------------------------------------------
 
 
-def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenance: Any = None) -> str:
-    """The student's feedback page; with `provenance` (a `store.Provenance`) it ends with when and
-    with which versions of the hidden tests, grading.yml and reference it was graded."""
+#: Words of a load-step note that explain a zero (a file missing, unreadable, ambiguous or broken).
+_ZERO_CAUSE_WORDS = ("was not found", "nothing was graded", "is ambiguous", "not one of the expected",
+                     "Error:", "could not be", "score 0")
+
+
+def zero_cause(result: SubmissionResult) -> str:
+    """Why a submission scored 0, in one line, for the top of its feedback and its gradebook notes.
+
+    Args:
+        result: a graded submission.
+
+    Returns:
+        "" when the total is above 0 (or nothing was possible); else the notes that explain the
+        zero (a missing or unreadable file, a syntax error), or the most frequent first line of
+        the failed cases' messages (an import that failed, every check wrong).
+    """
+    if result.total > 0 or result.possible <= 0:
+        return ""
+    causes = [n for n in result.notes if any(w in n for w in _ZERO_CAUSE_WORDS)]
+    if causes:
+        return "; ".join(causes[:3]) + (f" (and {len(causes) - 3} more)" if len(causes) > 3 else "")
+    firsts: dict[str, int] = {}
+    for q in result.questions:
+        for c in q.cases:
+            if c.outcome is not Outcome.PASSED and c.message.strip():
+                line = clean(c.message).strip().splitlines()[0][:200]
+                firsts[line] = firsts.get(line, 0) + 1
+    if not firsts:
+        return ""
+    line, count = max(firsts.items(), key=lambda kv: kv[1])
+    if len(firsts) == 1:
+        return line
+    return f"no check passed ({sum(firsts.values())} failed); most often ({count}): {line}"
+
+
+def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenance: Any = None,
+                      final: Any = None) -> str:
+    """The student's feedback page. With `provenance` (a `store.Provenance`) it ends with when and
+    with which versions of the hidden tests, grading.yml and reference it was graded; `final` (a
+    `policy.FinalGrade`) adds the late policy and the TA's overrides, each with its reason."""
     out = [
         f"# Feedback for {inline(result.student)}: {_num(result.total)} / {_num(result.possible)} points",
         "",
         f"- Status: {STATUS_TEXT[result.status]}",
         f"- Isolation: {ISOLATION_TEXT[result.isolation]}",
         "",
-        "## Questions",
     ]
+    cause = zero_cause(result)
+    if cause:
+        out[-1:-1] = [f"- **Why the score is 0:** {inline(cause)}"]
+    if final is not None:
+        shown_final = "excused" if final.excused else f"{_num(final.final)} / {_num(result.possible)} points"
+        out += ["## Final score", "", f"- Final score: {shown_final}"]
+        out += [f"- {inline(n)}" for n in final.notes]
+        out.append("")
+    out.append("## Questions")
+    shown: set[str] = set()
     for q in result.questions:
         suffix = " (grader problem, a TA will review it)" if q.has_error else ""
         out += ["", f"### {_question_mark(q)} {_question_heading(q, config)}: "
@@ -276,6 +323,12 @@ def feedback_markdown(result: SubmissionResult, config: GradingConfig, provenanc
             if c.outcome is Outcome.PASSED and not c.message:  # a passed case may carry a note
                 continue
             timed = " (ran out of time)" if c.timed_out else ""
+            if c.message in shown and "was not found" in c.message:  # once, not once per question
+                first = clean(c.message).strip().splitlines()[0] if clean(c.message).strip() else ""
+                shown_first = f"`{first[:120]}`" if "`" not in first else inline(first[:120])
+                out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}: as above ({shown_first})"]
+                continue
+            shown.add(c.message)
             out += ["", f"{_case_mark(c.outcome)} **{inline(c.name)}**{timed}"]
             if c.message:
                 out += ["", fenced(_cap(clean(c.message), MAX_MESSAGE_CHARS))]
@@ -316,6 +369,33 @@ def diagnosis_counts(results: Iterable[SubmissionResult],
     return {q: dict(sorted(c.items())) for q, c in sorted(counts.items())} if into is None else counts
 
 
+def _one_line_notes(result: SubmissionResult) -> str:
+    """The gradebook's ``notes`` cell: why a zero, every note (file-name fix-ups, LMS flags) and every
+    suspicious file, on one line."""
+    parts = []
+    cause = zero_cause(result)
+    if cause:
+        parts.append(f"0 because: {cause}")
+    parts += [n for n in result.notes if n not in cause]
+    parts += [f"suspicious file: {name}" for name in result.suspicious]
+    return " | ".join(" ".join(clean(p).split()) for p in parts)
+
+
+def row_annotation(result: SubmissionResult, final: Any = None) -> tuple[str, tuple[str, ...]]:
+    """A gradebook row's extra cells for one result: its ``notes`` cell (`_one_line_notes`, then
+    the notes of `final`), and with `final` (a `policy.FinalGrade`) the cells ``raw``,
+    ``lateness_hours``, ``late_penalty``, ``final``, ``overrides``, ``name``."""
+    notes = " | ".join(p for p in (_one_line_notes(result), *(final.notes if final else ())) if p)
+    cells = () if final is None else (
+        _num(final.raw), _num(final.lateness_hours), _num(final.penalty),
+        "EX" if final.excused else _num(final.final), "; ".join(final.audit), final.name)
+    return notes, cells
+
+
+#: The gradebook's columns after ``notes`` when a late policy, overrides or a roster apply.
+FINAL_COLUMNS = ("raw", "lateness_hours", "late_penalty", "final", "overrides", "name")
+
+
 def _atomic_write(path: Path, text: str | bytes) -> None:
     """Write `path` whole or not at all: a temporary file in the same folder, then a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -339,12 +419,13 @@ def _csv_cell(text: str) -> str:
 
 
 def write_submission(out: Path, folder: str, result: SubmissionResult, config: GradingConfig,
-                     provenance: Any = None) -> None:
+                     provenance: Any = None, final: Any = None) -> None:
     """Write ``out/<folder>/results.json`` and ``feedback.md`` of one submission, each atomically.
 
     Args:
         out: the report folder. folder: the submission's folder name (`store.safe_folder`).
         result: its scored result. config: grading.yml. provenance: a `store.Provenance` or None.
+        final: its `policy.FinalGrade` (late policy, overrides) or None.
     """
     if folder in ("", ".", "..") or "/" in folder or "\\" in folder or "\0" in folder or folder.startswith("."):
         raise ValueError(f"{folder!r} cannot be a folder name in {out}")
@@ -354,11 +435,13 @@ def write_submission(out: Path, folder: str, result: SubmissionResult, config: G
     # change rewrites every student's file)
     _atomic_write(path / "results.json", json.dumps(gradescope_results(result, config, provenance),
                                                     ensure_ascii=False) + "\n")
-    _atomic_write(path / "feedback.md", feedback_markdown(result, config, provenance))
+    _atomic_write(path / "feedback.md", feedback_markdown(result, config, provenance, final))
 
 
 def write_class_files(out: Path, config: GradingConfig, rows: list, *, complete: bool = True,
-                      extra: dict[str, Any] | None = None, plots: bool = True) -> dict[str, Any]:
+                      extra: dict[str, Any] | None = None, plots: bool = True,
+                      annotations: dict[str, tuple[str, tuple[str, ...]]] | None = None,
+                      final_columns: bool = False, missing: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     """Write ``gradebook.csv``, ``summary.json`` and the plots from gradebook rows, each atomically.
 
     Args:
@@ -368,14 +451,31 @@ def write_class_files(out: Path, config: GradingConfig, rows: list, *, complete:
         complete: False while some row is still to grade (``summary.json``'s ``complete``).
         extra: more keys for summary.json (e.g. ``look_alike_ids``).
         plots: also draw the plots (a run's start skips them).
+        annotations: {student: `row_annotation(...)`}: the ``notes`` cell and, with
+            `final_columns`, the `FINAL_COLUMNS` cells of each row.
+        final_columns: add the `FINAL_COLUMNS` (a late policy, overrides or a roster applies).
+        missing: (id, name) of roster students with no submission: a row each with status
+            ``missing`` and 0, left out of the means and plots (counted apart).
 
     Returns:
         The summary written. Means, medians and pass rates count the rows that have points.
     """
+    from .store import StoredRow
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_gradebook(out, config, rows)
+    have = {r.student for r in rows}
+    absent = [StoredRow(student, "", Status.MISSING.value, Status.MISSING.value, {}, {}, 0.0, config.total_points, "")
+              for student, name in missing if student not in have]
+    annotations = dict(annotations or {})
+    for (student, name) in missing:
+        if student not in have:
+            annotations[student] = (f"no submission from {name or student} (on the roster)",
+                                    ("0", "0", "0", "0", "", name) if final_columns else ())
+    gradebook = sorted([*rows, *absent], key=lambda r: r.student)
+    _write_gradebook(out, config, gradebook, annotations, final_columns)
     summary = _summary(config, rows, complete)
+    summary["status_counts"][Status.MISSING.value] = len(absent)
     summary.update(extra or {})
     _atomic_write(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     if plots:
@@ -391,9 +491,16 @@ class ReportWriter:
     the class-level files are written on exit, even after an error.
     """
 
-    def __init__(self, out: Path, config: GradingConfig) -> None:
+    def __init__(self, out: Path, config: GradingConfig, *, finalize: Any = None,
+                 missing: Sequence[tuple[str, str]] = ()) -> None:
+        """`finalize(result) -> policy.FinalGrade` adds the `FINAL_COLUMNS` (and the final score to
+        the feedback); `missing` is (id, name) of roster students who submitted nothing: each gets
+        a row with status ``missing`` and 0."""
         self.out = Path(out)
         self.config = config
+        self.finalize = finalize
+        self.missing = tuple(missing)
+        self._annotations: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._rows: dict[str, Any] = {}
         self._folders: dict[str, str] = {}
         self._closed = False
@@ -419,7 +526,9 @@ class ReportWriter:
         if student not in self._folders:
             self._folders[student] = safe_folder(student, self._folders.values())
         folder = self._folders[student]
-        write_submission(self.out, folder, result, self.config, provenance)
+        final = self.finalize(result) if self.finalize is not None else None
+        write_submission(self.out, folder, result, self.config, provenance, final)
+        self._annotations[student] = row_annotation(result, final)
         self._rows[student] = StoredRow(
             student, folder, "done", result.status.value, {q.id: q.points for q in result.questions},
             {q.id: q.passed for q in result.questions}, result.total, result.possible, result.isolation.value)
@@ -430,21 +539,28 @@ class ReportWriter:
         if self._closed:
             return
         self._closed = True
-        write_class_files(self.out, self.config, [self._rows[k] for k in sorted(self._rows)])
+        write_class_files(self.out, self.config, [self._rows[k] for k in sorted(self._rows)],
+                          annotations=self._annotations, final_columns=self.finalize is not None,
+                          missing=self.missing)
 
 
-def _write_gradebook(out: Path, config: GradingConfig, rows: list) -> None:
+def _write_gradebook(out: Path, config: GradingConfig, rows: list,
+                     annotations: dict[str, tuple[str, tuple[str, ...]]], final_columns: bool) -> None:
     qids = list(config.questions)
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(["student", *qids, "total", "possible", "status", "isolation"])
+    writer.writerow(["student", *qids, "total", "possible", "status", "isolation", "notes",
+                     *(FINAL_COLUMNS if final_columns else ())])
     for r in rows:
+        notes, cells = annotations.get(r.student, ("", ()))
+        cells = tuple(cells) + ("",) * (len(FINAL_COLUMNS) - len(cells)) if final_columns else ()
+        tail = [_csv_cell(notes), *(_csv_cell(c) for c in cells)]
         if r.total is None:
-            writer.writerow([_csv_cell(r.student), *("" for _ in qids), "", "", r.status, r.isolation])
+            writer.writerow([_csv_cell(r.student), *("" for _ in qids), "", "", r.status, r.isolation, *tail])
             continue
         writer.writerow([
             _csv_cell(r.student), *("" if r.points.get(q) is None else _num(r.points[q]) for q in qids),
-            _num(r.total), _num(r.possible), r.status, r.isolation,
+            _num(r.total), _num(r.possible), r.status, r.isolation, *tail,
         ])
     _atomic_write(out / "gradebook.csv", text.getvalue())
 

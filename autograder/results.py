@@ -7,6 +7,7 @@ these frozen dataclasses on; none of them knows how it is rendered. `report.py` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class Status(str, Enum):
     ERROR = "error"
     #: Not a submission: no gradable module was found in it.
     INVALID = "invalid"
+    #: On the roster, but nothing was submitted (a gradebook row with 0; see roster.py).
+    MISSING = "missing"
 
 
 class Isolation(str, Enum):
@@ -53,10 +56,24 @@ class SubmissionSource:
     Attributes:
         student: the student id, from the folder or zip name (``alice`` for ``alice.zip``).
         path: the folder, ``.zip``, ``.py`` or ``.ipynb`` that holds the student's work.
+        name, submitted_at, late, email, group, notes: what an LMS export says about it
+            (see `autograder.lms`); empty for a plain folder.
     """
 
     student: str
     path: Path
+    #: The student's name as the LMS gives it ("" when the export has none).
+    name: str = ""
+    #: When the LMS says the submission was made (timezone-aware), or None when it does not say.
+    submitted_at: datetime | None = None
+    #: The LMS marked the submission late (Canvas's ``_LATE`` in its file names).
+    late: bool = False
+    #: The student's e-mail address, when the LMS gives it.
+    email: str = ""
+    #: Every student id of a group submission (this one included); () for a single student.
+    group: tuple[str, ...] = ()
+    #: Messages about how the submission was taken from the LMS export (resubmissions, renames).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -403,3 +403,59 @@ def test_load_never_executes_student_code(tmp_path):
     run(tmp_path, src)
     assert not marker.exists()
     assert os.listdir(tmp_path / "loaded" / "alice") == ["foundations.py"]
+
+
+# --- file names as students write them (issue 12) ----------------------------------------------------
+
+
+def test_file_names_are_matched_case_insensitively_without_copy_marks_or_lms_prefixes(tmp_path):
+    src = make(tmp_path / "alice", {
+        "Foundations.py": GOOD, "linear_regression (1).py": "W = 1\n",
+        "nwosuada_1001_5013_neural_network-2.py": "b = 2\n",
+    })
+    loaded = run(tmp_path, src)
+    assert loaded.modules == MODULES
+    assert (loaded.directory / "foundations.py").read_text() == GOOD
+    assert [n for n in loaded.notes if n.startswith("file name fixed up")] == [
+        "file name fixed up: Foundations.py read as foundations.py",
+        "file name fixed up: linear_regression (1).py read as linear_regression.py",
+        "file name fixed up: nwosuada_1001_5013_neural_network-2.py read as neural_network.py",
+    ]
+    assert not any("was not found" in n for n in loaded.notes)
+
+
+def test_a_single_py_submission_with_a_copy_mark_is_graded(tmp_path):
+    """The bug: `foundations (1).py` was invalid."""
+    src = make(tmp_path, {"foundations (1).py": GOOD}) / "foundations (1).py"
+    loaded = run(tmp_path, src)
+    assert loaded.modules == ("foundations",)
+    assert "file name fixed up: foundations (1).py read as foundations.py" in loaded.notes
+
+
+def test_modules_in_separate_sub_folders_are_found_one_level_down(tmp_path):
+    """The bug: code in chp1/, chp2/ was reported only as "foundations.py was not found"."""
+    src = make(tmp_path / "alice", {"chp1/foundations.py": GOOD, "chp2/linear_regression.py": "W = 1\n",
+                                    "README.md": "hi"})
+    loaded = run(tmp_path, src)
+    assert loaded.modules == ("foundations", "linear_regression")
+    assert "file name fixed up: foundations.py was taken from chp1/foundations.py" in loaded.notes
+    assert "file name fixed up: linear_regression.py was taken from chp2/linear_regression.py" in loaded.notes
+    assert "neural_network.py was not found: its questions score 0" in loaded.notes
+
+
+def test_an_ambiguous_match_is_reported_not_guessed(tmp_path):
+    src = make(tmp_path / "alice", {"v1/foundations.py": GOOD, "v2/foundations.py": "x = 1\n",
+                                    "Linear_Regression.py": "a = 1\n", "linear_regression (2).py": "b = 1\n"})
+    loaded = run(tmp_path, src)
+    assert loaded.modules == ()
+    assert ("foundations.py is ambiguous: v1/foundations.py, v2/foundations.py could each be it, so none was "
+            "graded; keep one and resubmit (its questions score 0)") in loaded.notes
+    assert any(n.startswith("linear_regression.py is ambiguous: Linear_Regression.py, linear_regression (2).py")
+               for n in loaded.notes)
+
+
+def test_an_exact_name_beats_a_fixed_up_one(tmp_path):
+    src = make(tmp_path / "alice", {"foundations.py": GOOD, "foundations (1).py": "x = 1\n"})
+    loaded = run(tmp_path, src)
+    assert (loaded.directory / "foundations.py").read_text() == GOOD
+    assert "foundations (1).py ignored: foundations.py has the exact name" in loaded.notes

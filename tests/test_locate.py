@@ -58,8 +58,8 @@ def test_one_students_folder_is_one_submission(tmp_path):
 
 
 def test_a_folder_with_one_notebook_is_one_student(tmp_path):
-    folder = make(tmp_path / "bob", {"homework.ipynb": "{}", "data.csv": ""})
-    assert ids(locate([folder], MODULES)[0]) == ["bob"]
+    folder = make(tmp_path / "bob", {"nn_from_scratch.ipynb": "{}", "data.csv": ""})
+    assert ids(locate([folder], MODULES, assignment="nn_from_scratch")[0]) == ["bob"]
 
 
 def test_a_folder_of_notebooks_is_a_class(tmp_path):
@@ -126,3 +126,47 @@ def test_a_path_that_cannot_be_a_submission_raises(tmp_path):
 def test_empty_class_folder_warns(tmp_path):
     (tmp_path / "class").mkdir()
     assert locate([tmp_path / "class"], MODULES) == ([], [f"{tmp_path}/class: no submission found in this folder"])
+
+
+# --- class or student: decided, printed with its reason, never merged silently (issue 12) ----------
+
+
+def test_a_stray_module_beside_student_folders_is_reported_not_merged(tmp_path):
+    """The bug: a class folder with student folders and one stray foundations.py was graded as ONE student."""
+    folder = make(tmp_path / "class", {
+        "alice/foundations.py": "", "bob/foundations.py": "", "carol.zip": "", "foundations.py": "",
+    })
+    decisions: list[str] = []
+    sources, warnings = locate([folder], MODULES, decisions=decisions)
+    assert ids(sources) == ["alice", "bob", "carol"]
+    assert warnings == [f"{folder}/foundations.py: a module file beside 3 student submissions belongs to no "
+                        f"student: not graded (move it into a student's folder, or grade it alone with --student)"]
+    assert decisions == [f"{folder}: read as a class of 3 submissions (it holds 3 student folders or files; "
+                         f"--student reads it as one student)"]
+
+
+def test_a_module_beside_one_folder_is_ambiguous_and_refused_with_a_hint(tmp_path):
+    folder = make(tmp_path / "x", {"alice/foundations.py": "", "foundations.py": ""})
+    with pytest.raises(LocateError, match=r"ambiguous.*--class.*--student"):
+        locate([folder], MODULES)
+    assert ids(locate([folder], MODULES, layout="student")[0]) == ["x"]
+    sources, warnings = locate([folder], MODULES, layout="class")
+    assert ids(sources) == ["alice"] and "belongs to no student" in warnings[0]
+
+
+def test_a_student_folder_says_why(tmp_path):
+    folder = make(tmp_path / "alice", {"foundations.py": "", "data/boston.csv": ""})
+    decisions: list[str] = []
+    assert ids(locate([folder], MODULES, decisions=decisions)[0]) == ["alice"]
+    assert decisions == [f"{folder}: read as one student, alice (it holds foundations.py directly; "
+                         f"--class reads it as a class)"]
+
+
+def test_a_folder_with_one_notebook_not_named_like_the_release_is_ambiguous(tmp_path):
+    """The bug: a folder holding one notebook (ada_nwosu.ipynb) was graded as student "nbs1"."""
+    folder = make(tmp_path / "nbs1", {"ada_nwosu.ipynb": "{}"})
+    with pytest.raises(LocateError, match="ambiguous"):
+        locate([folder], MODULES, assignment="nn_from_scratch")
+    assert ids(locate([folder], MODULES, layout="class")[0]) == ["ada_nwosu"]
+    release = make(tmp_path / "bob", {"NN_from_scratch (1).ipynb": "{}"})
+    assert ids(locate([release], MODULES, assignment="nn_from_scratch")[0]) == ["bob"]

@@ -193,11 +193,30 @@ def test_gradebook_has_one_sorted_row_per_submission(out):
         rows = list(csv.reader(f))
     assert rows == [
         ["student", "foundations.deriv", "foundations.chain_deriv_2", "linear_regression.train",
-         "total", "possible", "status", "isolation"],
-        ["'=SUM(A1:A9)", "0", "0", "0", "0", "8", "invalid", "process"],
-        ["alice", "1", "0", "3", "4", "8", "error", "uid"],
-        ["carol", "2", "2", "4", "8", "8", "graded", "sandbox"],
+         "total", "possible", "status", "isolation", "notes"],
+        ["'=SUM(A1:A9)", "0", "0", "0", "0", "8", "invalid", "process",
+         "0 because: foundations.py was not found: its questions score 0"],
+        ["alice", "1", "0", "3", "4", "8", "error", "uid",
+         "linear_regression.py (from hw.ipynb): 1 IPython magic line was commented out | "
+         "## Score: 8/8 <script>alert(1)</script> [x](http://e) `code` | suspicious file: conftest.py"],
+        ["carol", "2", "2", "4", "8", "8", "graded", "sandbox", ""],
     ]
+
+
+def test_feedback_puts_the_cause_of_a_zero_first_and_collapses_repeats(out):
+    """Issue 12: a TA and a student see why a submission scored 0 before the per-question detail,
+    and one repeated message ("m" here, "foundations.py was not found" in real runs) is shown once."""
+    text = (out / "=SUM(A1:A9)" / "feedback.md").read_text()
+    assert text.index("**Why the score is 0:** foundations.py was not found: its questions score 0") < \
+        text.index("## Questions")
+    missing = "foundations.py was not found in your submission, so this question scores 0."
+    result = SubmissionResult(
+        "bob", Status.GRADED,
+        (question("foundations.deriv", F, message=missing), question("foundations.chain_deriv_2", F, message=missing),
+         question("linear_regression.train", P, F, message="wrong")),
+        Isolation.SANDBOX, notes=("foundations.py was not found: its questions score 0",))
+    text = feedback_markdown(result, CONFIG)
+    assert text.count(missing) == 2 and text.count("as above (`foundations.py was not found") == 1
 
 
 def test_summary(out):
@@ -207,7 +226,7 @@ def test_summary(out):
         "complete": True,
         "submissions": 3,
         "possible": 8.0,
-        "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1},
+        "status_counts": {"graded": 1, "timeout": 0, "error": 1, "invalid": 1, "missing": 0},
         "pending": 0,
         "not_in_this_run": 0,
         "isolation_counts": {"sandbox": 1, "uid": 1, "process": 1, "none": 0},
@@ -232,7 +251,7 @@ def test_empty_class_still_writes_every_file(tmp_path):
     with ReportWriter(tmp_path, CONFIG):
         pass
     assert (tmp_path / "gradebook.csv").read_text().splitlines() == [
-        "student,foundations.deriv,foundations.chain_deriv_2,linear_regression.train,total,possible,status,isolation"]
+        "student,foundations.deriv,foundations.chain_deriv_2,linear_regression.train,total,possible,status,isolation,notes"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["submissions"] == 0 and summary["total"]["mean"] is None
     assert (tmp_path / "plots" / "score_distribution.png").stat().st_size > 1000
@@ -360,3 +379,31 @@ def test_locate_renames_exactly_the_names_the_report_reserves():
     from autograder.report import RESERVED_NAMES
 
     assert RESERVED_IDS == RESERVED_NAMES
+
+
+def test_roster_students_without_a_submission_get_a_missing_row_outside_the_means(tmp_path):
+    with ReportWriter(tmp_path, CONFIG, missing=[("zed", "Zed Zero"), ("carol", "Carol")]) as writer:
+        writer.add(FULL)
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"carol", "zed"}  # carol submitted: no missing row for her
+    assert (rows["zed"]["status"], rows["zed"]["total"], rows["zed"]["notes"]) == (
+        "missing", "0", "no submission from Zed Zero (on the roster)")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["submissions"] == 1 and summary["total"]["mean"] == 8
+    assert summary["status_counts"]["missing"] == 1
+
+
+def test_zero_cause_tells_an_import_failure_from_wrong_answers():
+    from autograder.report import zero_cause
+
+    crashed = "importing foundations failed: ModuleNotFoundError: No module named 'matplotlib'"
+    broken = SubmissionResult("dan", Status.GRADED, (question("foundations.deriv", F, F, message=crashed),
+                                                     question("foundations.chain_deriv_2", F, message=crashed)),
+                              Isolation.SANDBOX)
+    assert zero_cause(broken) == crashed
+    wrong = SubmissionResult("eve", Status.GRADED, (question("foundations.deriv", F, F, message="wrong value"),
+                                                    question("foundations.chain_deriv_2", F, message="bad shape")),
+                             Isolation.SANDBOX)
+    assert zero_cause(wrong) == "no check passed (3 failed); most often (2): wrong value"
+    assert zero_cause(FULL) == ""

@@ -205,7 +205,10 @@ def test_stubs_score_zero_as_a_grade(class_run: Run):
     assert not any(t["extra_data"]["grader_error"] or t["extra_data"]["grader_details"] for t in data["tests"])
     feedback = class_run.feedback("bilal_haddad")
     assert "⚠️" not in feedback and "not your fault" not in feedback
-    assert feedback.count("❌ **") == feedback.count("is not implemented yet (it raises NotImplementedError).")
+    questions = feedback.split("## Questions", 1)[1]
+    assert questions.count("❌ **") == questions.count("is not implemented yet (it raises NotImplementedError).")
+    why = feedback.split("## Questions", 1)[0]  # issue 12: the cause of the zero comes first
+    assert "**Why the score is 0:**" in why and "is not implemented yet" in why
 
 
 def test_no_grader_error_in_the_class(class_run: Run):
