@@ -36,7 +36,7 @@ from pathlib import Path
 from .config import ConfigError, GradingConfig, load_config
 from .execute import SubmissionRun, grade_chunk, question_of
 from .load import load
-from .locate import LocateError, _is_student_folder, locate
+from .locate import LocateError, classify_folder, locate
 from .report import diagnosis_counts, row_annotation, write_class_files, write_submission
 from . import store as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
@@ -328,7 +328,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         if missing:
             raise LocateError(f"--only: no submission {', '.join(map(repr, missing))} in {', '.join(map(str, paths))}")
         sources = [s for s in sources if s.student in set(only)]
-    full = not only and not all(Path(p).is_file() or _is_student_folder(Path(p), config.modules) for p in paths)
+    # a run over a class (a class folder, an LMS download of several students) marks the stored
+    # students it does not find ``not in this run``; a run over one student's work keeps them as they are
+    full = not only and (len(sources) > 1 or any(
+        Path(p).is_dir() and classify_folder(Path(p), config.modules, config.assignment)[0] == "class"
+        for p in paths))
     out = Path(out)
     out_mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else None
     out.mkdir(parents=True, exist_ok=True)
