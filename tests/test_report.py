@@ -206,7 +206,7 @@ def test_gradebook_has_one_sorted_row_per_submission(out):
 def test_feedback_puts_the_cause_of_a_zero_first_and_collapses_repeats(out):
     """Issue 12: a TA and a student see why a submission scored 0 before the per-question detail,
     and one repeated message ("m" here, "foundations.py was not found" in real runs) is shown once."""
-    text = (out / "=SUM(A1:A9)" / "feedback.md").read_text()
+    text = (out / FOLDERS["=SUM(A1:A9)"] / "feedback.md").read_text()
     assert text.index("**Why the score is 0:** foundations.py was not found: its questions score 0") < \
         text.index("## Questions")
     missing = "foundations.py was not found in your submission, so this question scores 0."
