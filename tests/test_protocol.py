@@ -215,3 +215,97 @@ def test_deeply_nested_json_is_a_protocol_error_not_a_recursion_error(depth):
         body = text.encode()
         with pytest.raises(protocol.ProtocolError):
             protocol.decode(struct.pack(">I", len(body)) + body)
+
+
+# -- issue 10: the behaviour checks of train judge any reply calmly ----------------------------------
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from autograder.compare import StudentFailure  # noqa: E402
+from autograder.execute import Check  # noqa: E402
+
+_SUITES = Path(__file__).resolve().parents[1] / "autograder" / "suites"
+_spec = importlib.util.spec_from_file_location("train_behaviour", _SUITES / "train_behaviour.py")
+tb = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("train_behaviour", tb)
+_spec.loader.exec_module(tb)
+
+from solutions.nn_from_scratch import neural_network as nn_ref  # noqa: E402
+
+
+def _start_weights(d: int) -> dict:
+    rng = np.random.default_rng(200 + d)
+    h = 13 if d == 13 else 4
+    return {"W1": rng.normal(size=(d, h)), "B1": rng.normal(size=(1, h)), "W2": rng.normal(size=(h, 1)),
+            "B2": rng.normal(size=(1, 1))}
+
+
+NN = tb.Model("neural_network", nn_ref, _start_weights, {"hidden_size": 4}, lesson_iters=20, lesson_mse=16.0)
+
+ODD_SCALARS = st.sampled_from([None, float("nan"), float("inf"), -float("inf"), "1.0", 1, 2.5, True, b"x",
+                               np.float64("nan"), np.int64(3)])
+ODD_ARRAYS = st.sampled_from([np.zeros((2, 3)), np.full((2, 3), np.nan), np.full((4, 1), np.inf), np.zeros((0, 3)),
+                              np.zeros(3), np.zeros((2, 3), dtype=bool), np.zeros((2, 3), dtype=complex),
+                              np.array(np.nan), np.arange(20.0).reshape(10, 2) * 1e300])
+ODD = st.recursive(ODD_SCALARS | ODD_ARRAYS, lambda inner: st.lists(inner, max_size=5)
+                   | st.tuples(inner, inner) | st.dictionaries(st.sampled_from(["W1", "B1", "W2", "B2", "x"]),
+                                                             inner, max_size=4), max_leaves=12)
+TRACE = st.one_of(ODD, st.fixed_dictionaries({"forward": st.one_of(ODD, st.fixed_dictionaries(
+    {"calls": st.one_of(st.integers(-1, 12), ODD), "args": st.one_of(ODD, st.lists(st.lists(ODD_ARRAYS | ODD_SCALARS,
+                                                                                         max_size=3), max_size=8))}))}))
+REPLY = st.one_of(ODD, st.fixed_dictionaries({"value": ODD}, optional={"trace": TRACE, "inputs_after": ODD}))
+
+
+class _Train:
+    """A student's train as the hidden suites see it (`execute.Student`): every reply made up."""
+
+    def __init__(self, value, reply) -> None:
+        self.value, self.reply = value, reply
+
+    def __call__(self, *args, **kwargs):
+        return self.value
+
+    def detailed(self, args, kwargs, **options):
+        return self.reply
+
+
+class _Module:
+    def __init__(self, train: _Train) -> None:
+        self.train = train
+
+
+CHECKS = [("check_full_batch", True), ("check_batch_sizes", False), ("check_rows_paired", False),
+          ("check_epochs_cover_rows", False), ("check_reshuffled", False), ("check_inputs_untouched", False),
+          ("check_lesson_data", True), ("check_return_flags", False)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=ODD, reply=REPLY)
+def test_fuzz_behaviour_checks_fail_calmly_on_any_reply(value, reply):
+    """None, NaN, inf, wrong types and wrong lengths in every field of what train returns and of
+    what the worker reports: a check passes or raises StudentFailure (the case is FAILED), never
+    anything else (which execute reports as a grader ERROR)."""
+    module = _Module(_Train(value, reply))
+    for name, with_check in CHECKS:
+        args = (Check(1e-6, 1e-8), NN) if with_check else (NN,)
+        try:
+            getattr(tb, name)(module, *args)
+        except StudentFailure:
+            pass
+
+
+@pytest.mark.parametrize("value,reply", [
+    (([None] * 20, _start_weights(13)), {"value": ([None] * 6, _start_weights(3))}),  # losses None
+    (None, {"value": None, "trace": {"forward": {"calls": 7, "args": [[np.full((2, 3), np.nan),
+                                                                          np.full((2, 1), np.nan)]]}}}),  # a NaN batch
+])
+def test_the_behaviour_checks_of_issue_10_fail_calmly(value, reply):
+    """The two replies issue 10 found: losses None (TypeError) and one NaN batch (ValueError)."""
+    module = _Module(_Train(value, reply))
+    for name, with_check in CHECKS:
+        args = (Check(1e-6, 1e-8), NN) if with_check else (NN,)
+        try:
+            getattr(tb, name)(module, *args)
+        except StudentFailure:
+            pass

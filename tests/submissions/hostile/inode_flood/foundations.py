@@ -93,7 +93,7 @@ def matrix_function_backward_sum_1(X, W, sigma):
         except OSError:
             break
         made += 1
-    print("INODE_FLOOD made", made, "files")
+    print("EMPTY_FILES_MADE", made)
 
 def matrix_function_backward_sum_2(X: np.ndarray, W: np.ndarray, sigma: ArrayFunction) -> np.ndarray:
     _check_matmul(X, W)

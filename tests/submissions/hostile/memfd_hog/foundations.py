@@ -101,7 +101,7 @@ def matrix_function_backward_sum_1(X, W, sigma):
         big = np.ones(300 << 17)
     except MemoryError:
         big = None
-    print("MEMFD_HOG held", len(held), "files")
+    print("MEMFD_HOG_HELD", len(held))
 
 def matrix_function_backward_sum_2(X: np.ndarray, W: np.ndarray, sigma: ArrayFunction) -> np.ndarray:
     _check_matmul(X, W)
