@@ -806,11 +806,11 @@ class Store:
                                 json.dumps({q.id: q.points for q in result.questions}), student))
         return changed, same
 
-    def rows(self, config: GradingConfig | None = None) -> list[StoredRow]:
+    def rows(self) -> list[StoredRow]:
         """Every gradebook row, sorted by student id (pending and ``not in this run`` ones included).
 
-        Rows come from the rendered row `rescore` stored; call `rescore` first after a change of
-        points. `config` only fills in the question ids of pending rows (unused otherwise).
+        Rows are those `rescore` stored (with the points of the grading.yml it was given): call
+        `rescore` first after a change of points.
         """
         out = []
         for student, folder, state, scored in self._conn.execute(
