@@ -414,3 +414,23 @@ def test_kill_9_then_rerun_gives_the_same_gradebook(six, tmp_path):
 @pytest.mark.slow
 def test_kill_9_at_random_points_many_times(six, tmp_path):
     _kill_and_resume(*six, tmp_path / "out", kills=5, seed=2)
+
+
+def test_two_grade_commands_on_one_out_at_once(tmp_path):
+    """A real second ``autograder grade`` while the first runs (its endless-loop student keeps it
+    busy for its 10 s timeout): the second stops with a message, the first finishes its job."""
+    cls = tmp_path / "class"
+    make_class(cls, {f"a{i}": "ada_nwosu" for i in range(5)})
+    shutil.copytree(SAMPLE / "quentin_moreau", cls / "quentin")  # graded last, in the last chunk of two
+    out = tmp_path / "out"
+    first = run_cli(str(cls), "--out", str(out))
+    _wait_for_outcomes(out, first, 4)
+    assert first.poll() is None, "the first run ended before the second could start"
+    second = run_cli(str(cls), "--out", str(out))
+    stdout, stderr = second.communicate(timeout=120)
+    assert second.returncode == 2 and "another `autograder grade` is writing" in stderr
+    stdout, stderr = first.communicate(timeout=180)
+    assert first.returncode == 0, stderr
+    assert {s: r["status"] for s, r in gradebook(out).items()} == {**{f"a{i}": "graded" for i in range(5)},
+                                                                   "quentin": "timeout"}
+    assert json.loads((out / "summary.json").read_text())["complete"] is True
