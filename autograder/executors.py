@@ -402,6 +402,8 @@ class DaskExecutor:
         self.config, self.level, self.selection = config, level, selection
         self._cluster = None
         target = parse_scheduler(scheduler)
+        if warm_up is not None:  # while the cluster starts; nothing here forks (workers come from a server)
+            threading.Thread(target=warm_up, daemon=True).start()
         if isinstance(target, int):
             n = target
             # Worker processes forked from a server that has imported the grader (numpy, pytest,
@@ -426,8 +428,6 @@ class DaskExecutor:
                              f"(check out the same commit everywhere): {', '.join(others)}")
         self.client.register_plugin(_worker_plugin(config, level))
         self.jobs = max(1, sum(self.client.nthreads().values()))
-        if warm_up is not None:
-            threading.Thread(target=warm_up, daemon=True).start()
 
     def map_chunks(self, chunks: list[Chunk]) -> Iterator[Outcome]:
         from distributed import as_completed as dask_completed
