@@ -308,15 +308,18 @@ class GradingPlugin:
     def _case(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CaseResult:
         question, weight = question_of(item)
         name = case_name(item)
+        # number series a hidden test recorded for the reports (train_behaviour: the losses)
+        series = tuple(value for key, value in item.user_properties if key == "series")
+        series = series[-1] if series else ()
         if report.passed:
-            return CaseResult(question, name, Outcome.PASSED, weight=weight)
+            return CaseResult(question, name, Outcome.PASSED, weight=weight, series=series)
         exc = call.excinfo.value if call.excinfo else None
         if isinstance(exc, StudentFailure):
-            return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight)
+            return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight, series=series)
         if isinstance(exc, CallFailed):
             call_text = getattr(exc, "call_text", None)
             return CaseResult(question, name, Outcome.FAILED, student_message(exc, call_text),
-                              weight=weight, timed_out=exc.kind == "timeout")
+                              weight=weight, timed_out=exc.kind == "timeout", series=series)
         try:
             detail = str(call.excinfo.getrepr(style="short")) if call.excinfo else report.longreprtext
         except Exception:  # never let the report of a grader error hide the error itself

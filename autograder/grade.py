@@ -34,6 +34,9 @@ from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, 
                       SubmissionSource)
 from .sandbox import InProcessSlot, Slot, detect_isolation
 from .score import score
+from .html_report import write_reports
+from .similarity import SOURCES, keep_sources
+from .similarity import check as check_similarity
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 
 def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolation: Isolation | None = None,
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
-          workdir: Path | None = None) -> GradeSummary:
+          workdir: Path | None = None, similarity: bool = False) -> GradeSummary:
     """Grade every submission found in `paths` and write the reports into `out`.
 
     Args:
@@ -213,6 +216,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         progress: show a progress bar on stderr.
         chunk_size: submissions per pytest session (default: chosen from the batch size).
         workdir: where loaded copies are kept while grading (default: a temporary folder).
+        similarity: also compare the submitted modules pairwise (`similarity.check`) and list
+            the similar pairs in the class report (flags only; no grade changes).
 
     Returns:
         A `GradeSummary`.
@@ -230,6 +235,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
     os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
     results: dict[str, Row] = {}
+    graded: list[SubmissionResult] = []  # for the HTML reports (html_report.write_reports)
     # feedback.md shows hidden inputs and expected values: at the uid level (no jail) a submission could
     # read the reports of those graded before it. The report folder is private while student code runs,
     # and stays so unless it existed before (then its mode is restored at the end).
@@ -242,6 +248,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         with ReportWriter(Path(out), config) as writer:
             def on_result(result: SubmissionResult) -> None:
                 writer.add(result)
+                graded.append(result)
                 results[result.student] = Row(result.student, result.status, result.total, result.possible,
                                               {q.id: q.points for q in result.questions})
                 bar.update(1)
@@ -249,6 +256,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             _run_pool(_chunks(list(enumerate(sources)), jobs, chunk_size), config, level, jobs, workdir,
                       on_result)
             bar.close()
+            keep_sources([(s.student, workdir / f"{i:05d}") for i, s in enumerate(sources)], out, config.modules)
+        write_reports(graded, config, out, check_similarity(out / SOURCES) if similarity else None)
     finally:
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)

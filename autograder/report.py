@@ -37,7 +37,7 @@ from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
 #: Names the report itself uses in OUT/; no student folder may take them.
-RESERVED_NAMES = frozenset({"plots", "gradebook.csv", "summary.json"})
+RESERVED_NAMES = frozenset({"plots", "gradebook.csv", "summary.json", "report"})
 #: Longest single failure message shown (characters).
 MAX_MESSAGE_CHARS = 4000
 
@@ -420,11 +420,9 @@ class ReportWriter:
         fig = Figure(figsize=(7, 4), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        ax.hist([r.total for r in rows], bins=min(20, max(1, int(possible))), range=(0, possible),
-                color="#4c72b0", edgecolor="white")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(xlabel=f"total points (of {_num(possible)})", ylabel="submissions",
-               title=f"{self.config.assignment}: score distribution (n={len(rows)})", xlim=(0, possible))
+        from .html_report import draw_score_histogram  # full marks a bar of its own
+        draw_score_histogram(ax, [r.total for r in rows], possible)
+        ax.set_title(f"{self.config.assignment}: score distribution (n={len(rows)})")
         if not rows:
             ax.text(0.5, 0.5, "no submissions", transform=ax.transAxes, ha="center", va="center")
         fig.savefig(plots / "score_distribution.png", dpi=100)

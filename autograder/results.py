@@ -94,6 +94,9 @@ class CaseResult:
         timed_out: True when the case failed because the student's code ran out of time.
         detail: for the TA only (never shown to the student): what went wrong inside the
             grader when `outcome` is ERROR.
+        series: named number series the case recorded for the reports, e.g. a ``train``
+            case's ``(("yours", losses), ("reference", losses))``: one float per iteration
+            (NaN where the student's value was not finite). Plain data; empty for most cases.
     """
 
     question: str
@@ -103,6 +106,7 @@ class CaseResult:
     weight: float = 1.0
     timed_out: bool = False
     detail: str = ""
+    series: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

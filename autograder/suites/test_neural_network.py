@@ -85,9 +85,9 @@ def test_train_leaves_inputs_alone(student):
 
 
 @pytest.mark.question("neural_network.train", weight=2)
-def test_train_learns_the_lesson_data(student, check):
+def test_train_learns_the_lesson_data(student, check, request):
     """train on the lesson's data: the loss falls and the test MSE is reached"""
-    tb.check_lesson_data(student.neural_network, check, LESSON_MODEL)
+    tb.check_lesson_data(student.neural_network, check, LESSON_MODEL, request.node.user_properties)
 
 
 @pytest.mark.question("neural_network.train")

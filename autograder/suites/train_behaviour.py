@@ -178,7 +178,9 @@ def check_inputs_untouched(student_module, model: Model) -> None:
                                  f"{name}[perm] makes a new array; in-place shuffles do not).")
 
 
-def check_lesson_data(student_module, check, model: Model) -> None:
+def check_lesson_data(student_module, check, model: Model, properties: list | None = None) -> None:
+    """`properties` (the item's ``user_properties``) gets ``("series", (("yours", losses),
+    ("reference", losses)))`` as soon as the student's losses are read, for the feedback plot."""
     X_train, X_test, y_train, y_test = lesson_split()
     kw = dict(n_iter=model.lesson_iters, learning_rate=0.001, batch_size=23)
     call = _call_text(model, len(X_train), **kw) + " on the lesson's training data"
@@ -193,6 +195,8 @@ def check_lesson_data(student_module, check, model: Model) -> None:
         raise StudentFailure(f"{call} should return one loss per iteration ({model.lesson_iters}), "
                              f"got {len(losses) if type(losses) in (list, tuple) else type(losses).__name__}.")
     values = np.array([float(v) for v in losses if np.ndim(v) == 0], dtype=float)
+    if properties is not None and values.size == len(losses):
+        properties.append(("series", (("yours", tuple(values.tolist())), ("reference", reference_losses(model)))))
     if values.size != len(losses) or not np.isfinite(values).all():
         raise StudentFailure(f"{call}: the losses must all be finite numbers.")
     k = max(1, len(values) // 10)
@@ -212,6 +216,19 @@ def _reference_mse(name: str, ref: ModuleType, iters: int, extra: tuple) -> floa
     w = ref.train(X_train, y_train, n_iter=iters, learning_rate=0.001, batch_size=23,
                   return_weights=True, seed=42, **dict(extra))
     return float(np.mean((ref.predict(X_test, w) - y_test) ** 2))
+
+
+@functools.cache
+def _reference_losses(name: str, ref: ModuleType, iters: int, extra: tuple) -> tuple[float, ...]:
+    X_train, X_test, y_train, y_test = lesson_split()
+    losses = ref.train(X_train, y_train, n_iter=iters, learning_rate=0.001, batch_size=23,
+                       return_losses=True, seed=42, **dict(extra))
+    return tuple(float(v) for v in losses)
+
+
+def reference_losses(model: Model) -> tuple[float, ...]:
+    """The reference's losses of the lesson-data case (same data, settings and seed)."""
+    return _reference_losses(model.name, model.ref, model.lesson_iters, tuple(sorted(model.extra_kwargs.items())))
 
 
 def reference_mse(model: Model) -> float:
