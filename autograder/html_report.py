@@ -48,6 +48,8 @@ TOP_GROUPS = 6
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CASE_PARAMS = re.compile(r"\s*\([^()]*\)\s*$")
+_PARENS = re.compile(r"\([^()]*\)")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -293,17 +295,25 @@ def write_feedback_html(result: SubmissionResult, config: GradingConfig, path: P
 # --- the class report -----------------------------------------------------------------------------
 
 
-def _normalised(message: str) -> str:
-    text = " ".join(clean(message).split())
-    return _NUMBER.sub("#", text)[:400]
+def message_key(message: str) -> str:
+    """What similar failure messages share: the first line, its parenthesised and bracketed
+    parts (call arguments, shapes, tolerances) shortened to "…", every number to "#"."""
+    lines = clean(message).strip().splitlines()
+    text = " ".join(lines[0].split()) if lines else ""
+    previous = None
+    while previous != text:  # innermost first: "(…)" and "[…]" stand in as "\x01" and "\x02"
+        previous = text
+        text = _PARENS.sub("\x01", _BRACKETS.sub("\x02", text))
+    return _NUMBER.sub("#", text).replace("\x01", "(…)").replace("\x02", "[…]")[:300]
 
 
 def common_failures(results: Sequence[SubmissionResult], qid: str) -> list[dict[str, Any]]:
     """The failures of one question grouped: by diagnosis when a case carries one
-    (`CaseResult.diagnoses`), else by case (its parameters dropped) and message with every
-    number blanked. Each group: ``kind`` ("diagnosis" or "message"), ``title``, ``example``
-    (one student's message, as that student's feedback shows it), ``students`` (sorted ids),
-    ``count``; sorted by count, largest first. Grader errors are not failures (see `needs_ta`)."""
+    (`CaseResult.diagnoses`), else by `message_key`. Each group: ``kind`` ("diagnosis" or
+    "message"), ``title``, ``example`` (one student's message, as that student's feedback shows
+    it), ``cases`` (the case names, parameters dropped), ``students`` (sorted ids), ``count``
+    (students); diagnoses first, then by count, largest first. Grader errors are not failures
+    (see `needs_ta`)."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for r in results:
         q = next((q for q in r.questions if q.id == qid), None)
@@ -314,12 +324,14 @@ def common_failures(results: Sequence[SubmissionResult], qid: str) -> list[dict[
                 continue
             diagnoses = tuple(getattr(c, "diagnoses", ()) or ())
             keys = ([("diagnosis", str(d)) for d in diagnoses] if diagnoses
-                    else [("message", _CASE_PARAMS.sub("", clean(c.name)) + "\n" + _normalised(c.message))])
+                    else [("message", message_key(c.message))])
             for key in keys:
-                g = groups.setdefault(key, {"kind": key[0], "title": key[1].split("\n")[0],
-                                            "example": _message(c.message), "students": set()})
+                g = groups.setdefault(key, {"kind": key[0], "title": key[1], "example": _message(c.message),
+                                            "students": set(), "cases": {}})
                 g["students"].add(r.student)
-    out = [dict(g, students=sorted(g["students"]), count=len(g["students"])) for g in groups.values()]
+                g["cases"][_CASE_PARAMS.sub("", clean(c.name))] = None
+    out = [dict(g, students=sorted(g["students"]), count=len(g["students"]), cases=list(g["cases"]))
+           for g in groups.values()]
     out.sort(key=lambda g: (g["kind"] != "diagnosis", -g["count"], g["title"]))
     return out
 
@@ -389,7 +401,7 @@ def _class_context(results: Sequence[SubmissionResult], config: GradingConfig, r
         n = len(results) or 1
         full = sum(q.passed for q in qs)
         questions.append({
-            "id": qid, "short": _short(qid), "title": config.questions[qid].title,
+            "id": qid, "short": _short(qid), "parts": _short(qid).split("_"), "title": config.questions[qid].title,
             "max": _num(config.questions[qid].points),
             "mean": _num(statistics.fmean(q.points for q in qs)) if qs else "–",
             "full": full, "rate": full / n, "rate_text": f"{full / n:.0%}",

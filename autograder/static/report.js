@@ -6,7 +6,7 @@
   var names = [];
   table.querySelectorAll("button.sort").forEach(function (b) {
     var name = b.getAttribute("data-sort");
-    names.push(name === "c-student" || name === "c-status" ? name : { name: name, attr: "data-sort" });
+    names.push({ name: name, attr: "data-sort" });  // every sortable cell carries its key
   });
   var book = new List("book", { valueNames: names });
   var shown = document.getElementById("shown");
@@ -19,10 +19,12 @@
       if (order) { th.setAttribute("aria-sort", order); } else { th.removeAttribute("aria-sort"); }
     });
   }
+  var search = document.getElementById("search");
+  search.addEventListener("input", function () { book.search(search.value); });  // typing, pasting, clearing
   status.addEventListener("change", function () {
     var want = status.value;
     if (!want) { book.filter(); } else {
-      book.filter(function (item) { return item.values()["c-status"].trim() === want; });
+      book.filter(function (item) { return item.values()["c-status"] === want; });
     }
   });
   book.on("updated", function () { count(); ariaSort(); });
