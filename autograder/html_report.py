@@ -403,7 +403,7 @@ def _class_context(results: Sequence[SubmissionResult], config: GradingConfig, r
         questions.append({
             "id": qid, "short": _short(qid), "parts": _short(qid).split("_"), "title": config.questions[qid].title,
             "max": _num(config.questions[qid].points),
-            "mean": _num(statistics.fmean(q.points for q in qs)) if qs else "–",
+            "mean": _num(round(statistics.fmean(q.points for q in qs), 2)) if qs else "–",
             "full": full, "rate": full / n, "rate_text": f"{full / n:.0%}",
             "zero": sum(q.points == 0 for q in qs), "errors": sum(q.has_error for q in qs),
             "groups": common_failures(results, qid),
@@ -417,7 +417,7 @@ def _class_context(results: Sequence[SubmissionResult], config: GradingConfig, r
     status_counts = {s.value: sum(r.status is s for r in results) for s in Status}
     return {
         "assignment": config.assignment, "n": len(results), "possible": _num(possible),
-        "mean": _num(statistics.fmean(totals)) if totals else "–",
+        "mean": _num(round(statistics.fmean(totals), 2)) if totals else "–",
         "median": _num(statistics.median(totals)) if totals else "–",
         "full_count": full_count, "status_counts": status_counts,
         "isolations": sorted({r.isolation.value for r in results}),

@@ -30,6 +30,8 @@ SOURCES = Path("report") / "sources"
 RESULT_FILE = Path("report") / "similarity.json"
 #: Share of a file's (tokenised) code found in the other file that makes a pair a flag.
 DEFAULT_THRESHOLD = 0.6
+#: Most pairs kept (the most similar): each holds both files as HTML.
+MAX_PAIRS = 300
 #: copydetect's k-gram length in tokens (its noise and guarantee thresholds).
 NOISE = 25
 GUARANTEE = 30
@@ -68,13 +70,15 @@ class SimilarPair:
 
 @dataclass(frozen=True)
 class SimilarityResult:
-    """What `check` found: pairs at or above `threshold`, most similar first; `files` compared,
-    in `seconds` of wall time."""
+    """What `check` found: pairs at or above `threshold`, most similar first (at most
+    `MAX_PAIRS`; `more` says how many more reached the threshold); `files` compared, in
+    `seconds` of wall time."""
 
     threshold: float
     pairs: tuple[SimilarPair, ...]
     files: int
     seconds: float
+    more: int = 0
 
 
 def keep_sources(loaded_dirs: Sequence[tuple[str, Path]], out: Path, modules: Sequence[str]) -> None:
@@ -105,12 +109,19 @@ def _folder_ok(student: str) -> bool:
     return folder_ok(student)
 
 
-def _fingerprint(args: tuple[str, np.ndarray]) -> Any:
+_BOILERPLATE: np.ndarray | None = None
+
+
+def _init_fingerprinter(boilerplate: str) -> None:
+    global _BOILERPLATE
+    _BOILERPLATE = _boilerplate_hashes(Path(boilerplate))
+
+
+def _fingerprint(path: str) -> Any:
     from copydetect import CodeFingerprint
 
-    path, boilerplate = args
     try:
-        return CodeFingerprint(path, NOISE, GUARANTEE - NOISE + 1, boilerplate)
+        return CodeFingerprint(path, NOISE, GUARANTEE - NOISE + 1, _BOILERPLATE)
     except (UnicodeDecodeError, OSError):
         return None
 
@@ -125,19 +136,30 @@ def _boilerplate_hashes(folder: Path) -> np.ndarray:
     return np.unique(np.array(hashes, dtype=np.int64))
 
 
-def _fingerprints(paths: list[str], boilerplate: np.ndarray, jobs: int) -> list[Any]:
-    """copydetect's fingerprints of `paths` (None for a file it cannot read), on `jobs` processes;
-    files with the same bytes are fingerprinted once."""
+def _fingerprints(paths: list[str], boilerplate: Path, jobs: int) -> list[Any]:
+    """copydetect's fingerprints of `paths` (None for a file it cannot read), without the
+    boilerplate's k-grams; files with the same bytes are fingerprinted once.
+
+    copydetect hashes k-grams with Python's `hash`, which is salted per process: the
+    fingerprints are made in fresh processes started with ``PYTHONHASHSEED=0`` (`jobs` of them),
+    so that the same submissions give the same scores on every run.
+    """
     by_content: dict[bytes, list[int]] = {}
     for i, path in enumerate(paths):
         by_content.setdefault(hashlib.sha256(Path(path).read_bytes()).digest(), []).append(i)
-    unique = [idx[0] for idx in by_content.values()]
-    work = [(paths[i], boilerplate) for i in unique]
-    if jobs > 1 and len(work) > 50:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = pool.map(_fingerprint, work, chunksize=16)
-    else:
-        done = [_fingerprint(w) for w in work]
+    work = [paths[idx[0]] for idx in by_content.values()]
+    saved = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(max(1, min(jobs, len(work) // 20 + 1)), initializer=_init_fingerprinter,
+                      initargs=(str(boilerplate),)) as pool:
+            done = pool.map(_fingerprint, work, chunksize=8)
+    finally:
+        if saved is None:
+            del os.environ["PYTHONHASHSEED"]
+        else:
+            os.environ["PYTHONHASHSEED"] = saved
     out: list[Any] = [None] * len(paths)
     for fp, idx in zip(done, by_content.values()):
         for i in idx:
@@ -179,7 +201,8 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
     `CopyDetector` loop is not: it costs ~0.7 ms a pair and builds paths for every pair (500
     submissions: 375,000 pairs). Here the fingerprints are made on `jobs` processes, and a pair
     is compared exactly only when the files share at least ``threshold / 2`` of the smaller
-    file's fingerprints (counted for all pairs at once with one matrix product).
+    file's fingerprints (counted for all pairs at once with one matrix product). Scores are
+    the same on every run (see `_fingerprints`).
 
     Args:
         sources: a folder with one sub-folder of ``<module>.py`` files per student
@@ -201,9 +224,8 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
     by_module: dict[str, list[Path]] = {}
     for f in files:
         by_module.setdefault(f.stem, []).append(f)
-    fps = dict(zip(files, _fingerprints([str(f) for f in files], _boilerplate_hashes(boilerplate),
-                                        jobs or os.cpu_count() or 1)))
-    pairs = []
+    fps = dict(zip(files, _fingerprints([str(f) for f in files], boilerplate, jobs or os.cpu_count() or 1)))
+    found = []
     for module, group in sorted(by_module.items()):
         group = [f for f in group if fps[f] is not None]
         shared = _shared_counts([fps[f] for f in group])
@@ -211,17 +233,21 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
         share = shared / np.minimum(sizes[:, None], sizes[None, :])
         for i, j in zip(*np.nonzero(np.triu(share >= threshold / 2, k=1))):
             a, b = group[i], group[j]
-            tokens, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fps[a], fps[b])
-            if max(sim_a, sim_b) < threshold:
-                continue
-            code_a = highlight_overlap(fps[a].raw_code, slices_a, "<span class='highlight-red'>", "</span>",
-                                       escape_html=True)[0]
-            code_b = highlight_overlap(fps[b].raw_code, slices_b, "<span class='highlight-green'>", "</span>",
-                                       escape_html=True)[0]
-            pairs.append(SimilarPair(a.parent.name, b.parent.name, module, round(float(sim_a), 4),
-                                     round(float(sim_b), 4), int(tokens), str(code_a), str(code_b)))
-    ordered = sorted(pairs, key=lambda p: (-p.similarity, p.student_a, p.student_b, p.module))
-    return SimilarityResult(threshold, tuple(ordered), len(files), round(time.perf_counter() - started, 3))
+            tokens, (sim_a, sim_b), slices = compare_files(fps[a], fps[b])
+            if max(sim_a, sim_b) >= threshold:
+                found.append((-max(sim_a, sim_b), a.parent.name, b.parent.name, module, a, b, float(sim_a),
+                              float(sim_b), int(tokens), slices))
+    found.sort(key=lambda f: f[:4])
+    pairs = []
+    for _, student_a, student_b, module, a, b, sim_a, sim_b, tokens, (slices_a, slices_b) in found[:MAX_PAIRS]:
+        code_a = highlight_overlap(fps[a].raw_code, slices_a, "<span class='highlight-red'>", "</span>",
+                                   escape_html=True)[0]
+        code_b = highlight_overlap(fps[b].raw_code, slices_b, "<span class='highlight-green'>", "</span>",
+                                   escape_html=True)[0]
+        pairs.append(SimilarPair(student_a, student_b, module, round(sim_a, 4), round(sim_b, 4), tokens,
+                                 str(code_a), str(code_b)))
+    return SimilarityResult(threshold, tuple(pairs), len(files), round(time.perf_counter() - started, 3),
+                            more=max(0, len(found) - MAX_PAIRS))
 
 
 def save(result: SimilarityResult, out: Path) -> Path:
@@ -229,7 +255,7 @@ def save(result: SimilarityResult, out: Path) -> Path:
     path = Path(out) / RESULT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"threshold": result.threshold, "files": result.files, "seconds": result.seconds,
-            "pairs": [asdict(p) for p in result.pairs]}
+            "more": result.more, "pairs": [asdict(p) for p in result.pairs]}
     path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -241,4 +267,4 @@ def load(out: Path) -> SimilarityResult | None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     return SimilarityResult(data["threshold"], tuple(SimilarPair(**p) for p in data["pairs"]), data["files"],
-                            data["seconds"])
+                            data["seconds"], data.get("more", 0))
