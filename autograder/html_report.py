@@ -164,11 +164,11 @@ def draw_score_histogram(ax: Any, totals: Sequence[float], possible: float) -> l
     return bins
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout: str | None = "constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, no pyplot global state
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -211,7 +211,8 @@ def loss_plot(series: Sequence[tuple[str, Sequence[float]]], title: str, path: P
     Returns:
         The alt text: what the plot shows, in words (the last tenth's mean loss of each).
     """
-    fig = _figure(7.5, 3.2)
+    fig = _figure(7.5, 3.2, layout=None)  # fixed margins: a constrained layout draws twice (~2x the time)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
     ax = fig.add_subplot()
     styles = {"yours": dict(color="#c0392b", linestyle="-"), "reference": dict(color="#1f4e8c", linestyle="--")}
     finite = [v for _, vals in series for v in vals if math.isfinite(v) and v > 0]
