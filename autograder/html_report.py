@@ -20,6 +20,7 @@ students' own feedback shows, never `CaseResult.detail` or anything else of the 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -46,7 +47,7 @@ ASSETS = ("report.css", "list.min.js", "report.js")
 #: Failure groups shown per question before the rest fold away.
 TOP_GROUPS = 6
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"(?<![A-Za-z_\d])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")  # not in names
 _CASE_PARAMS = re.compile(r"\s*\([^()]*\)\s*$")
 _PARENS = re.compile(r"\([^()]*\)")
 _BRACKETS = re.compile(r"\[[^\[\]]*\]")
@@ -423,6 +424,7 @@ def _class_context(results: Sequence[SubmissionResult], config: GradingConfig, r
         "full_count": full_count, "status_counts": status_counts,
         "isolations": sorted({r.isolation.value for r in results}),
         "questions": questions, "rows": rows, "show_late": show_late,
+        "modules": [(m, len(list(g))) for m, g in itertools.groupby(qids, key=lambda qid: qid.split(".", 1)[0])],
         "show_notes": any(r["notes"] for r in rows),
         "bins": bins, "histogram_alt": alt,
         "ta": needs_ta(results, pairs), "similarity": similarity, "pairs": pairs,

@@ -121,7 +121,7 @@ def _fingerprint(path: str) -> Any:
     from copydetect import CodeFingerprint
 
     try:
-        return CodeFingerprint(path, NOISE, GUARANTEE - NOISE + 1, _BOILERPLATE)
+        return CodeFingerprint(path, NOISE, GUARANTEE - NOISE + 1, _BOILERPLATE, language="python")
     except (UnicodeDecodeError, OSError):
         return None
 
@@ -132,7 +132,7 @@ def _boilerplate_hashes(folder: Path) -> np.ndarray:
 
     hashes: list[int] = []
     for f in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
-        hashes.extend(CodeFingerprint(str(f), NOISE, 1).hashes)
+        hashes.extend(CodeFingerprint(str(f), NOISE, 1, language="python").hashes)
     return np.unique(np.array(hashes, dtype=np.int64))
 
 

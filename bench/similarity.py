@@ -18,6 +18,7 @@ import ast
 import json
 import random
 import re
+import resource
 import os
 import shutil
 import sys
@@ -28,6 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder import similarity  # noqa: E402
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the fingerprinters)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _padded(code: str, seed: int) -> str:
@@ -79,14 +86,15 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-similarity-"))
     try:
         files = make_class(args.sources, args.n, tmp, args.copies)
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         result = similarity.check(tmp)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     flagged = {(p.student_a, p.student_b) for p in result.pairs}
     planted = {(f"s{j:04d}", f"s{args.n - 10 + j:04d}") for j in range(10)}
-    figures = {"submissions": args.n, "files": files, "copies": args.copies, "seconds": round(seconds, 2),
+    figures = {"submissions": args.n, "files": files, "copies": args.copies, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+               "load_average_1min": round(os.getloadavg()[0], 1),
                "pairs_flagged": len(result.pairs) + result.more, "threshold": result.threshold,
                "planted_copies_flagged": None if args.copies else f"{len(planted & flagged)} of 10",
                "cores": os.cpu_count()}
