@@ -312,7 +312,7 @@ def test_grade_writes_the_report_and_report_rebuilds_it(tmp_path):
         shutil.copytree(ROOT / "data" / "submissions" / name, subs / name)
     out = tmp_path / "out"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out), "-q",
-                          "--jobs", "1"], capture_output=True, text=True, cwd=ROOT)
+                          "--jobs", "1", "--similarity"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     results = {r.student: r for r in html_report.load_results(out)}
     train = next(q for q in results["ada_nwosu"].questions if q.id == "neural_network.train")
@@ -329,3 +329,15 @@ def test_grade_writes_the_report_and_report_rebuilds_it(tmp_path):
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "hugo_lambert" in index.read_text()
     assert (out / "report" / "sources" / "ada_nwosu" / "neural_network.py").is_file()
+    # --similarity: hugo's code is ada's with one mistake; sofia submitted no module
+    from autograder import similarity
+    pairs = {(p.student_a, p.student_b) for p in similarity.load(out).pairs}
+    assert pairs == {("ada_nwosu", "hugo_lambert")}
+    assert "pairs/pair-0000.html" in index.read_text()  # the rebuilt report keeps the pairs
+
+
+def test_report_without_graded_results_is_a_usage_error(tmp_path):
+    from autograder.cli import main
+
+    assert main(["report", str(tmp_path)]) == 2
+    assert main(["similarity", str(tmp_path)]) == 2
