@@ -34,7 +34,7 @@ from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, 
                       SubmissionSource)
 from .sandbox import InProcessSlot, Slot, detect_isolation
 from .score import score
-from .html_report import write_reports
+from .html_report import ClassPages
 from .similarity import SOURCES, keep_sources
 from .similarity import check as check_similarity
 
@@ -235,7 +235,6 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     workdir = Path(tempfile.mkdtemp(prefix="nn-autograder-load-")) if workdir is None else workdir
     os.chmod(workdir, 0o700)  # the loaded copies: only root (which stages them into each slot) reads them
     results: dict[str, Row] = {}
-    graded: list[SubmissionResult] = []  # for the HTML reports (html_report.write_reports)
     # feedback.md shows hidden inputs and expected values: at the uid level (no jail) a submission could
     # read the reports of those graded before it. The report folder is private while student code runs,
     # and stays so unless it existed before (then its mode is restored at the end).
@@ -245,10 +244,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     os.chmod(out, 0o700)
     try:
         bar = _progress(len(sources), progress)
+        pages = ClassPages(out, config)  # the HTML reports (html_report.py)
         with ReportWriter(Path(out), config) as writer:
             def on_result(result: SubmissionResult) -> None:
                 writer.add(result)
-                graded.append(result)
+                pages.add(result)
                 results[result.student] = Row(result.student, result.status, result.total, result.possible,
                                               {q.id: q.points for q in result.questions})
                 bar.update(1)
@@ -257,7 +257,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                       on_result)
             bar.close()
             keep_sources([(s.student, workdir / f"{i:05d}") for i, s in enumerate(sources)], out, config.modules)
-        write_reports(graded, config, out, check_similarity(out / SOURCES) if similarity else None)
+        pages.close(check_similarity(out / SOURCES) if similarity else None)
     finally:
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -9,7 +9,7 @@
 * ``OUT/<student>/feedback.html`` (`write_feedback_html`): what ``feedback.md`` says, and for each
   ``train`` question a plot of the student's training loss against the reference's on the same
   data and settings (the series a hidden case recorded in `CaseResult.series`), as a PNG beside it.
-* ``OUT/report/class-results.json``: the results the pages were made from, read back by
+* ``OUT/report/class-results.jsonl``: the results the pages were made from, read back by
   `load_results` for ``autograder report OUT``.
 
 Everything a student controls (ids, messages, printed output, file names) goes through Jinja2's
@@ -41,7 +41,7 @@ from autograder.results import (CaseResult, Isolation, Outcome, QuestionResult, 
 #: The class report's folder inside OUT (a name no student folder may take).
 REPORT_DIR = "report"
 #: The results the report was made from (read back by `load_results`).
-RESULTS_FILE = "class-results.json"
+RESULTS_FILE = "class-results.jsonl"
 #: Static files copied into OUT/report/assets/ (the one stylesheet, list.js, the table's script).
 ASSETS = ("report.css", "list.min.js", "report.js")
 #: Failure groups shown per question before the rest fold away.
@@ -483,49 +483,80 @@ def _from_plain(cls: type, data: dict[str, Any]) -> Any:
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
+def _result_from_plain(r: dict[str, Any]) -> SubmissionResult:
+    questions = tuple(
+        _from_plain(QuestionResult, dict(q, cases=tuple(
+            _from_plain(CaseResult, dict(c, outcome=Outcome(c["outcome"]),
+                                         series=tuple((n, tuple(v)) for n, v in c.get("series", ())),
+                                         **({"diagnoses": tuple(c["diagnoses"])} if "diagnoses" in c else {})))
+            for c in q["cases"])))
+        for q in r["questions"])
+    return _from_plain(SubmissionResult, dict(
+        r, status=Status(r["status"]), isolation=Isolation(r["isolation"]), questions=questions,
+        notes=tuple(r.get("notes", ())), suspicious=tuple(r.get("suspicious", ()))))
+
+
+def _without_series(result: SubmissionResult) -> SubmissionResult:
+    """The result without its loss series (what the class report needs: ~10x smaller)."""
+    return dataclasses.replace(result, questions=tuple(
+        dataclasses.replace(q, cases=tuple(dataclasses.replace(c, series=()) if c.series else c for c in q.cases))
+        for q in result.questions))
+
+
 def save_results(results: Iterable[SubmissionResult], out: Path) -> Path:
-    """Write every result (plain JSON, lossless) to ``OUT/report/class-results.json``."""
+    """Write every result (one JSON object a line, lossless) to ``OUT/report/class-results.jsonl``."""
     path = Path(out) / REPORT_DIR / RESULTS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = [_to_plain(r) for r in sorted(results, key=lambda r: r.student)]
-    _atomic_write(path, json.dumps({"version": 1, "results": data}, ensure_ascii=False) + "\n")
+    _atomic_write(path, "".join(json.dumps(_to_plain(r), ensure_ascii=False) + "\n"
+                                for r in sorted(results, key=lambda r: r.student)))
     return path
 
 
 def load_results(out: Path) -> list[SubmissionResult]:
-    """The results of the grading run in `out` (what ``autograder report OUT`` renders).
+    """The results of the grading run in `out` (what ``autograder report OUT`` renders), by student.
 
-    Reads ``OUT/report/class-results.json`` written by `save_results` at the end of ``grade``.
+    Reads ``OUT/report/class-results.jsonl``, written by `ClassPages` during ``grade``.
 
     Raises:
         FileNotFoundError: `out` holds no graded results.
     """
-    data = json.loads((Path(out) / REPORT_DIR / RESULTS_FILE).read_text(encoding="utf-8"))
-    results = []
-    for r in data["results"]:
-        questions = tuple(
-            _from_plain(QuestionResult, dict(q, cases=tuple(
-                _from_plain(CaseResult, dict(c, outcome=Outcome(c["outcome"]),
-                                             series=tuple((n, tuple(v)) for n, v in c.get("series", ())),
-                                             **({"diagnoses": tuple(c["diagnoses"])} if "diagnoses" in c else {})))
-                for c in q["cases"])))
-            for q in r["questions"])
-        results.append(_from_plain(SubmissionResult, dict(
-            r, status=Status(r["status"]), isolation=Isolation(r["isolation"]), questions=questions,
-            notes=tuple(r.get("notes", ())), suspicious=tuple(r.get("suspicious", ())))))
-    return results
+    with open(Path(out) / REPORT_DIR / RESULTS_FILE, encoding="utf-8") as f:
+        results = [_result_from_plain(json.loads(line)) for line in f if line.strip()]
+    return sorted(results, key=lambda r: r.student)
+
+
+class ClassPages:
+    """The HTML pages of a grading run, written as results arrive (memory flat in the number of
+    submissions but for a small copy of each result): `add` writes the student's feedback.html
+    and its plots and appends the result to class-results.jsonl; `close` writes the class report.
+    """
+
+    def __init__(self, out: Path, config: GradingConfig) -> None:
+        self.out, self.config = Path(out), config
+        self.results: list[SubmissionResult] = []
+        (self.out / REPORT_DIR).mkdir(parents=True, exist_ok=True)
+        self._file = open(self.out / REPORT_DIR / RESULTS_FILE, "w", encoding="utf-8")
+
+    def add(self, result: SubmissionResult) -> None:
+        if folder_ok(result.student):
+            write_feedback_html(result, self.config, self.out / result.student / "feedback.html")
+        self._file.write(json.dumps(_to_plain(result), ensure_ascii=False) + "\n")
+        self.results.append(_without_series(result))
+
+    def close(self, similarity: Any = None) -> Path:
+        """Write the class report (and `similarity`'s result, if any); returns index.html's path."""
+        self._file.close()
+        if similarity is not None:
+            from .similarity import save
+            save(similarity, self.out)
+        return write_class_report(self.results, self.config, self.out, similarity)
 
 
 def write_reports(results: Sequence[SubmissionResult], config: GradingConfig, out: Path,
                   similarity: Any = None) -> Path:
-    """Everything of this module for one grading run: class-results.json, every student's
+    """Everything of this module for a list of results: class-results.jsonl, every student's
     feedback.html (with its loss plots) and the class report. Returns index.html's path."""
-    out = Path(out)
-    save_results(results, out)
-    if similarity is not None:
-        from .similarity import save
-        save(similarity, out)
-    for r in results:
-        if folder_ok(r.student):
-            write_feedback_html(r, config, out / r.student / "feedback.html")
-    return write_class_report(results, config, out, similarity)
+    pages = ClassPages(out, config)
+    for r in sorted(results, key=lambda r: r.student):
+        pages.add(r)
+    return pages.close(similarity)

@@ -159,6 +159,12 @@ def test_needs_a_ta_lists_errors_timeouts_suspicious_files_and_pairs():
 def test_results_round_trip_through_load_results(tmp_path):
     html_report.save_results(CLASS, tmp_path)
     assert html_report.load_results(tmp_path) == sorted(CLASS, key=lambda r: r.student)
+    pages = html_report.ClassPages(tmp_path / "pages", CONFIG)
+    for r in CLASS:
+        pages.add(r)
+    pages.close()
+    assert html_report.load_results(tmp_path / "pages") == sorted(CLASS, key=lambda r: r.student)
+    assert all(not c.series for r in pages.results for q in r.questions for c in q.cases)  # kept small
 
 
 def test_feedback_page_says_what_feedback_md_says(tmp_path):
