@@ -428,7 +428,7 @@ def _class_context(results: Sequence[SubmissionResult], config: GradingConfig, r
         "show_notes": any(r["notes"] for r in rows),
         "bins": bins, "histogram_alt": alt,
         "ta": needs_ta(results, pairs), "similarity": similarity, "pairs": pairs,
-        "href": feedback_href,
+        "href": feedback_href, "top": TOP_GROUPS,
     }
 
 

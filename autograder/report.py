@@ -411,7 +411,6 @@ class ReportWriter:
     def _write_plots(self, rows: list[_Row], summary: dict[str, Any]) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, no pyplot global state
         from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
 
         plots = self.out / "plots"
         plots.mkdir(exist_ok=True)
