@@ -32,6 +32,8 @@ RESULT_FILE = Path("report") / "similarity.json"
 DEFAULT_THRESHOLD = 0.6
 #: Most pairs kept (the most similar): each holds both files as HTML.
 MAX_PAIRS = 300
+#: Unmatched lines shown around each matched region in the side-by-side view.
+CONTEXT = 6
 #: copydetect's k-gram length in tokens (its noise and guarantee thresholds).
 NOISE = 25
 GUARANTEE = 30
@@ -240,10 +242,11 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
     found.sort(key=lambda f: f[:4])
     pairs = []
     for _, student_a, student_b, module, a, b, sim_a, sim_b, tokens, (slices_a, slices_b) in found[:MAX_PAIRS]:
+        # the matched regions with CONTEXT lines around them; "..." for the rest
         code_a = highlight_overlap(fps[a].raw_code, slices_a, "<span class='highlight-red'>", "</span>",
-                                   escape_html=True)[0]
+                                   truncate=CONTEXT, escape_html=True)[0]
         code_b = highlight_overlap(fps[b].raw_code, slices_b, "<span class='highlight-green'>", "</span>",
-                                   escape_html=True)[0]
+                                   truncate=CONTEXT, escape_html=True)[0]
         pairs.append(SimilarPair(student_a, student_b, module, round(sim_a, 4), round(sim_b, 4), tokens,
                                  str(code_a), str(code_b)))
     return SimilarityResult(threshold, tuple(pairs), len(files), round(time.perf_counter() - started, 3),
