@@ -10,6 +10,8 @@ and `sandbox`.
     autograder release [--out assignments] [--zip dist/nn_from_scratch.zip] [--config FILE]
     autograder validate [--config FILE]   # grading.yml, the hidden suites and solutions/ agree
     autograder doctor      # which isolation this machine gives student code, and a self-check
+    autograder report OUT  # rebuild OUT/report/index.html and the feedback pages from OUT
+    autograder similarity OUT [--threshold 0.6]   # flag similar submissions in the class report
 
 Exit codes of ``grade``: 0 when every submission got a grade (a student's failures are grades),
 1 when the grader failed on some submission (its row says ``error``), 2 for bad usage or input
@@ -64,7 +66,8 @@ def _grade(args: argparse.Namespace) -> int:
                         isolation=Isolation(args.isolation) if args.isolation else None,
                         config=config, progress=not args.quiet, force=args.force, only=only,
                         questions=args.question or None, scheduler=args.scheduler,
-                        sources=found.sources, report_options=report_options)
+                        sources=found.sources, report_options=report_options,
+                        similarity=args.similarity)
         summary.warnings[:0] = found.warnings
     except (ConfigError, LocateError, SandboxError, StoreError, PolicyError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
@@ -94,6 +97,7 @@ def _grade(args: argparse.Namespace) -> int:
           f"kept {summary.kept} not in this run")
     print(f"isolation: {level}")
     print(f"reports: {summary.out}/gradebook.csv, {summary.out}/<student>/results.json and feedback.md")
+    print(f"class report: {summary.out}/report/index.html")
     if summary.interrupted:
         print(f"stopped: {summary.pending} submissions still to grade (marked pending; summary.json says "
               f"complete: false). Run the same command again to resume: finished work is kept.", file=sys.stderr)
@@ -146,6 +150,47 @@ def _export(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.output}: {n} students, column {title!r}; import it in Canvas: Grades > Import")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import similarity
+    from .config import ConfigError, load_config
+    from .html_report import load_folders, load_results, write_reports
+    from .store import StoreError
+
+    try:
+        config = load_config(args.config)
+        results = load_results(args.out, config)
+    except (ConfigError, FileNotFoundError, ValueError, StoreError) as exc:
+        print(f"autograder: no graded results to report in {args.out}: {exc}", file=sys.stderr)
+        return 2
+    index = write_reports(results, config, args.out, similarity.load(args.out), load_folders(args.out))
+    print(f"class report: {index}")
+    return 0
+
+
+def _similarity(args: argparse.Namespace) -> int:
+    from . import similarity
+    from .config import ConfigError, load_config
+    from .html_report import load_folders, load_results, write_class_report
+    from .store import StoreError
+
+    try:
+        config = load_config(args.config)
+        results = load_results(args.out, config)
+    except (ConfigError, FileNotFoundError, ValueError, StoreError) as exc:
+        print(f"autograder: no graded results in {args.out}: {exc}", file=sys.stderr)
+        return 2
+    found = similarity.check(args.out / similarity.SOURCES, threshold=args.threshold,
+                             boilerplate=args.boilerplate)
+    similarity.save(found, args.out)
+    index = write_class_report(results, config, args.out, found, load_folders(args.out))
+    print(f"compared {found.files} files in {found.seconds:.1f} s: {len(found.pairs)} pairs at or above "
+          f"{found.threshold:.0%} (flags for a TA; no grade changed)")
+    for p in found.pairs:
+        print(f"  {p.student_a} / {p.student_b}  {p.module}.py  {p.similarity_a:.0%} / {p.similarity_b:.0%}")
+    print(f"class report: {index}")
     return 0
 
 
@@ -212,10 +257,27 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read a folder as a class: each sub-folder, zip, notebook or .py is one student")
     layout.add_argument("--student", dest="layout", action="store_const", const="student",
                         help="read a folder as one student's submission")
+    g.add_argument("--similarity", action="store_true",
+                   help="also flag similar submissions (copydetect) in the class report; grades unchanged")
     g.set_defaults(func=_grade)
 
     from .gradescope import add_export_command
     exports = add_export_command(sub)
+
+    rp = sub.add_parser("report", help="rebuild OUT/report/index.html and the feedback pages from OUT")
+    rp.add_argument("out", type=Path, metavar="OUT", help="the folder a grade run wrote")
+    rp.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    rp.set_defaults(func=_report)
+
+    from .similarity import DEFAULT_THRESHOLD
+    sm = sub.add_parser("similarity", help="flag similar submissions of a graded OUT in its class report")
+    sm.add_argument("out", type=Path, metavar="OUT", help="the folder a grade run wrote")
+    sm.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                    help=f"share of either file's code in common that flags a pair (default {DEFAULT_THRESHOLD})")
+    sm.add_argument("--boilerplate", type=Path, default=None,
+                    help="the released code every student got (default: assignments/nn_from_scratch)")
+    sm.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
+    sm.set_defaults(func=_similarity)
 
     d = sub.add_parser("doctor", help="show the isolation level and run the sandbox self-check")
     d.add_argument("--config", type=Path, default=None)

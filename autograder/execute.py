@@ -314,16 +314,18 @@ class GradingPlugin:
         question, weight = question_of(item)
         name = case_name(item)
         props = dict(item.user_properties)  # set by the suites: a note on a passed case, mistake signatures
+        series = tuple(props.get("series", ()))  # number series for the reports (train: the losses)
         if report.passed:
-            return CaseResult(question, name, Outcome.PASSED, str(props.get("note", "")), weight=weight)
+            return CaseResult(question, name, Outcome.PASSED, str(props.get("note", "")), weight=weight,
+                              series=series)
         exc = call.excinfo.value if call.excinfo else None
         if isinstance(exc, StudentFailure):
             return CaseResult(question, name, Outcome.FAILED, str(exc), weight=weight,
-                              diagnoses=tuple(props.get("diagnoses", ())))
+                              diagnoses=tuple(props.get("diagnoses", ())), series=series)
         if isinstance(exc, CallFailed):
             call_text = getattr(exc, "call_text", None)
             return CaseResult(question, name, Outcome.FAILED, student_message(exc, call_text),
-                              weight=weight, timed_out=exc.kind == "timeout")
+                              weight=weight, timed_out=exc.kind == "timeout", series=series)
         try:
             detail = str(call.excinfo.getrepr(style="short")) if call.excinfo else report.longreprtext
         except Exception:  # never let the report of a grader error hide the error itself

@@ -37,7 +37,12 @@ from .config import ConfigError, GradingConfig, load_config
 from .execute import SubmissionRun, grade_chunk, question_of
 from .load import load
 from .locate import LocateError, classify_folder, locate
+from .html_report import without_series, write_class_report, write_feedback_html
 from .report import diagnosis_counts, row_annotation, write_class_files, write_submission
+from .similarity import SOURCES, keep_sources
+from .similarity import check as check_similarity
+from .similarity import load as load_similarity
+from .similarity import save as save_similarity
 from . import store as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
                       SubmissionSource)
@@ -269,7 +274,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
           config: GradingConfig | None = None, progress: bool = True, chunk_size: int | None = None,
           workdir: Path | None = None, force: bool = False, only: Sequence[str] | None = None,
           questions: Sequence[str] | None = None, scheduler: str | None = None,
-          sources: Sequence[SubmissionSource] | None = None, report_options: dict | None = None) -> GradeSummary:
+          sources: Sequence[SubmissionSource] | None = None, report_options: dict | None = None,
+          similarity: bool = False) -> GradeSummary:
     """Grade the submissions found in `paths` into the grade store of `out`, and render its reports.
 
     Rerunning on the same `out` resumes: only (submission, question) pairs whose content hash or
@@ -298,6 +304,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         report_options: ``finalize`` (result -> `policy.FinalGrade`: late policy, overrides,
             roster names) and ``missing`` ((id, name) of roster students with no submission), from
             `policy.report_options`; applied when rendering, so every regrade keeps them.
+        similarity: also compare the submitted modules pairwise (`similarity.check`) and list
+            the similar pairs in the class report (flags only; no grade changes).
 
     Returns:
         A `GradeSummary` (``interrupted`` after Ctrl-C: the finished work is stored and rendered).
@@ -361,22 +369,27 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                             + ", ".join(repr(s) for s in group) + "; check they are different students")
         extra = {"look_alike_ids": [list(g) for g in look_alike]}
 
-        def render(student: str, result: SubmissionResult | None = None, provenance=None) -> None:
+        def render(student: str, result: SubmissionResult | None = None, provenance=None,
+                   redraw: bool = True) -> None:
+            """Its results.json, feedback.md and feedback.html (with the loss plots, drawn again
+            only when `redraw`: a re-score changes points, not losses)."""
             result = result or store.result(student, config)
             if result is not None:
                 write_submission(out, folders[student], result, config,
                                  provenance or store.provenance(student, keys),
                                  finalize(result) if finalize is not None else None)
+                write_feedback_html(result, config, out / folders[student] / "feedback.html", redraw=redraw)
 
         changed, rescored_list = store.rescore(config)  # points changed: re-score from the stored outcomes
         here = {s for s, _, _ in located}
         rescored = set(rescored_list)
         summary.rescored = len(rescored & here)
         missing = [s for s in plan.reused if s not in changed and not (  # reused, its report files deleted
-            (out / folders[s] / "feedback.md").is_file() and (out / folders[s] / "results.json").is_file())]
+            (out / folders[s] / "feedback.md").is_file() and (out / folders[s] / "results.json").is_file()
+            and (out / folders[s] / "feedback.html").is_file())]
         provenances = store.provenances([*changed, *missing], keys)
         for student, result in changed.items():
-            render(student, result, provenances.get(student))
+            render(student, result, provenances.get(student), redraw=False)
         for student in missing:
             render(student, None, provenances.get(student))
         todo = [(i, s) for i, s in enumerate(sources) if s.student in plan.todo]
@@ -413,6 +426,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             summary.interrupted = True
         finally:
             bar.close()
+        # the graded modules, for the similarity check (`autograder similarity OUT`, --similarity)
+        keep_sources([(folders[s.student], workdir / f"{i:05d}") for i, s in todo if s.student in graded],
+                     out, config.modules)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
         store.rescore(config)
         rows = store.rows()
@@ -427,6 +443,10 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                           annotations=annotations, final_columns=finalize is not None, missing=roster_missing)
         if plots:
             store.set_meta("plots_key", drawn)
+        found = check_similarity(out / SOURCES) if similarity else load_similarity(out)
+        if similarity:
+            save_similarity(found, out)
+        write_class_report([without_series(r) for r in stored], config, out, found, folders=store.folders())
         summary.graded, summary.kept = len(graded), len(plan.absent)
         summary.reused = len([s for s in plan.reused if s not in rescored])
         for row in rows:

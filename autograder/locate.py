@@ -36,7 +36,7 @@ SUBMISSION_SUFFIXES = (".zip", ".ipynb", ".py")
 #: Names never taken as a submission or looked into.
 SKIPPED_NAMES = frozenset({"__MACOSX", "__pycache__"})
 #: Student ids that would collide with the report's own files in OUT/ (see report.py).
-RESERVED_IDS = frozenset({"plots", "gradebook.csv", "summary.json"})
+RESERVED_IDS = frozenset({"plots", "gradebook.csv", "summary.json", "report"})
 
 
 class LocateError(ValueError):

@@ -39,8 +39,8 @@ from autograder.config import GradingConfig
 from autograder.results import Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
 #: Names the report itself uses in OUT/; no student folder may take them (`store.safe_folder` adds
-#: the store's own files).
-RESERVED_NAMES = frozenset({"plots", "gradebook.csv", "summary.json"})
+#: the store's own files; ``report`` holds the class report).
+RESERVED_NAMES = frozenset({"plots", "gradebook.csv", "summary.json", "report"})
 #: Longest single failure message shown (characters).
 MAX_MESSAGE_CHARS = 4000
 
@@ -608,7 +608,6 @@ def _save_figure(fig: Any, path: Path) -> None:
 def _write_plots(out: Path, config: GradingConfig, rows: list, summary: dict[str, Any]) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # Agg, no pyplot global state
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
     plots = out / "plots"
     plots.mkdir(exist_ok=True)
@@ -617,11 +616,9 @@ def _write_plots(out: Path, config: GradingConfig, rows: list, summary: dict[str
     fig = Figure(figsize=(7, 4), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    ax.hist([r.total for r in rows], bins=min(20, max(1, int(possible))), range=(0, possible),
-            color="#4c72b0", edgecolor="white")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel=f"total points (of {_num(possible)})", ylabel="submissions",
-           title=f"{config.assignment}: score distribution (n={len(rows)})", xlim=(0, possible))
+    from .html_report import draw_score_histogram  # full marks a bar of its own
+    draw_score_histogram(ax, [r.total for r in rows], possible)
+    ax.set_title(f"{config.assignment}: score distribution (n={len(rows)})")
     if not rows:
         ax.text(0.5, 0.5, "no submissions", transform=ax.transAxes, ha="center", va="center")
     _save_figure(fig, plots / "score_distribution.png")

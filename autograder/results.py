@@ -113,6 +113,9 @@ class CaseResult:
             grader when `outcome` is ERROR.
         diagnoses: ids of the mistake signatures (`autograder.diagnose.SIGNATURES`) the wrong
             result matched, e.g. ``("averaged_not_summed",)``; empty when none matched.
+        series: named number series the case recorded for the reports, e.g. a ``train``
+            case's ``(("yours", losses), ("reference", losses))``: one float per iteration
+            (NaN where the student's value was not finite). Plain data; empty for most cases.
     """
 
     question: str
@@ -123,6 +126,7 @@ class CaseResult:
     timed_out: bool = False
     detail: str = ""
     diagnoses: tuple[str, ...] = ()
+    series: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,7 @@ def test_the_cheat_changes_nothing(class_run: Run, class_before):
     reports = {p.relative_to(class_run.out).as_posix() for p in class_run.out.rglob("results.json")}
     assert reports == {f"{s}/results.json" for s in STUDENTS}
     assert not (class_run.out.parent / "results.json").exists()
-    assert sorted(p.name for p in class_run.out.iterdir()) == sorted([*STUDENTS, "gradebook.csv", "grades.sqlite", "plots", "summary.json"])
+    assert sorted(p.name for p in class_run.out.iterdir()) == sorted([*STUDENTS, "gradebook.csv", "grades.sqlite", "plots", "report", "summary.json"])
     assert snapshot(CLASS) == class_before, "grading changed data/submissions"
 
 

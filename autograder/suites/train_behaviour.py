@@ -292,7 +292,12 @@ def perturbed_split(rng: np.random.Generator | None):
 
 
 @judged
-def check_lesson_data(student_module, check, model: Model, rng: np.random.Generator | None = None) -> None:
+def check_lesson_data(student_module, check, model: Model, rng: np.random.Generator | None = None,
+                      properties: list | None = None) -> None:
+    """The lesson-data case, on the split perturbed by `rng` (`perturbed_split`). `properties` (the
+    item's ``user_properties``) gets ``("series", (("yours", losses), ("reference", losses)))`` as
+    soon as the student's losses are read, for the feedback page's plot (the reference's losses
+    are on the published split: the same settings, a picture of the same problem)."""
     X_train, X_test, y_train, y_test = perturbed_split(rng)
     kw = dict(n_iter=model.lesson_iters, learning_rate=0.001, batch_size=23)
     call = _call_text(model, len(X_train), **kw) + " on the lesson's training data"
@@ -307,6 +312,8 @@ def check_lesson_data(student_module, check, model: Model, rng: np.random.Genera
         raise StudentFailure(f"{call} should return one loss per iteration ({model.lesson_iters}), "
                              f"got {len(losses) if type(losses) in (list, tuple) else type(losses).__name__}.")
     values = np.array([float(v) for v in losses if _real_scalar(v)], dtype=float)
+    if properties is not None and values.size == len(losses):  # for the feedback page's loss plot
+        properties.append(("series", (("yours", tuple(values.tolist())), ("reference", reference_losses(model)))))
     if values.size != len(losses) or not np.isfinite(values).all():
         raise StudentFailure(f"{call}: the losses must all be finite numbers.")
     k = max(1, len(values) // 10)
@@ -333,6 +340,19 @@ def _reference_mse(name: str, ref: ModuleType, iters: int, extra: tuple) -> floa
     w = ref.train(X_train, y_train, n_iter=iters, learning_rate=0.001, batch_size=23,
                   return_weights=True, seed=42, **dict(extra))
     return float(np.mean((ref.predict(X_test, w) - y_test) ** 2))
+
+
+@functools.cache
+def _reference_losses(name: str, ref: ModuleType, iters: int, extra: tuple) -> tuple[float, ...]:
+    X_train, X_test, y_train, y_test = lesson_split()
+    losses = ref.train(X_train, y_train, n_iter=iters, learning_rate=0.001, batch_size=23,
+                       return_losses=True, seed=42, **dict(extra))
+    return tuple(float(v) for v in losses)
+
+
+def reference_losses(model: Model) -> tuple[float, ...]:
+    """The reference's losses of the lesson-data case (same data, settings and seed)."""
+    return _reference_losses(model.name, model.ref, model.lesson_iters, tuple(sorted(model.extra_kwargs.items())))
 
 
 def reference_mse(model: Model) -> float:
