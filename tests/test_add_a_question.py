@@ -74,14 +74,17 @@ def test_multiple_inputs_multiply_backward_with_square():
 
 HIDDEN_CASE = '''
 
-@pytest.mark.question("foundations.multiple_inputs_multiply_backward")
-@pytest.mark.parametrize("sigma", ["sigmoid", "leaky_relu"])
-def test_multiple_inputs_multiply_backward(student, check, sigma):
+SPECS["foundations.multiple_inputs_multiply_backward"] = Spec(
+    "multiple_inputs_multiply_backward", ("x", "y", "sigma"), {
+        "sigmoid": lambda r: [{"x": mixed(r, 3), "y": normal(r, 3), "sigma": "sigmoid"}],
+        "leaky_relu": lambda r: [{"x": mixed(r, 3), "y": mixed(r, 3), "sigma": "leaky_relu"}],
+    }, names=("dsdx", "dsdy"))
+
+
+@pytest.mark.parametrize("case", _cases("foundations.multiple_inputs_multiply_backward"))
+def test_multiple_inputs_multiply_backward(request, student, check, hidden, case):
     """multiple_inputs_multiply_backward: both partial derivatives of sigma(x * y)"""
-    x, y = hidden_inputs()["v3"], hidden_inputs()["v3"][::-1].copy()
-    got = student.foundations.multiple_inputs_multiply_backward(x, y, sigma)
-    check.tuple(got, ref.multiple_inputs_multiply_backward(x, y, fns(sigma)), names=("dsdx", "dsdy"),
-                call=f"multiple_inputs_multiply_backward(x, y, {sigma})")
+    run_case(request, student, check, hidden, "foundations.multiple_inputs_multiply_backward", case)
 '''
 
 ENTRY = f"""  {QID}:
