@@ -79,7 +79,8 @@ def _grade(args: argparse.Namespace) -> int:
     except (ValueError, OSError, ImportError) as exc:  # --scheduler: malformed, unreachable, no dask
         if args.scheduler is None:
             raise
-        print(f"autograder: --scheduler {args.scheduler}: {exc}", file=sys.stderr)
+        hint = " (install the `cluster` extra: pip install -e '.[cluster]')" if isinstance(exc, ImportError) else ""
+        print(f"autograder: --scheduler {args.scheduler}: {exc}{hint}", file=sys.stderr)
         return 2
     finally:
         shutil.rmtree(staging, ignore_errors=True)
