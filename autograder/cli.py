@@ -154,39 +154,46 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from . import similarity
+def _graded_out(args: argparse.Namespace):
+    """grading.yml, the results OUT holds (its grade store) and their folders, for `report` and
+    `similarity`; None (after a message) when OUT holds no graded results."""
     from .config import ConfigError, load_config
-    from .html_report import load_folders, load_results, write_reports
+    from .html_report import load_folders, load_results
     from .store import StoreError
 
     try:
         config = load_config(args.config)
-        results = load_results(args.out, config)
+        return config, load_results(args.out, config), load_folders(args.out)
     except (ConfigError, FileNotFoundError, ValueError, StoreError) as exc:
-        print(f"autograder: no graded results to report in {args.out}: {exc}", file=sys.stderr)
+        print(f"autograder: no graded results in {args.out}: {exc}", file=sys.stderr)
+        return None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from . import similarity
+    from .html_report import write_reports
+
+    graded = _graded_out(args)
+    if graded is None:
         return 2
-    index = write_reports(results, config, args.out, similarity.load(args.out), load_folders(args.out))
+    config, results, folders = graded
+    index = write_reports(results, config, args.out, similarity.load(args.out), folders)
     print(f"class report: {index}")
     return 0
 
 
 def _similarity(args: argparse.Namespace) -> int:
     from . import similarity
-    from .config import ConfigError, load_config
-    from .html_report import load_folders, load_results, write_class_report
-    from .store import StoreError
+    from .html_report import write_class_report
 
-    try:
-        config = load_config(args.config)
-        results = load_results(args.out, config)
-    except (ConfigError, FileNotFoundError, ValueError, StoreError) as exc:
-        print(f"autograder: no graded results in {args.out}: {exc}", file=sys.stderr)
+    graded = _graded_out(args)
+    if graded is None:
         return 2
+    config, results, folders = graded
     found = similarity.check(args.out / similarity.SOURCES, threshold=args.threshold,
                              boilerplate=args.boilerplate)
     similarity.save(found, args.out)
-    index = write_class_report(results, config, args.out, found, load_folders(args.out))
+    index = write_class_report(results, config, args.out, found, folders)
     print(f"compared {found.files} files in {found.seconds:.1f} s: {len(found.pairs)} pairs at or above "
           f"{found.threshold:.0%} (flags for a TA; no grade changed)")
     for p in found.pairs:
