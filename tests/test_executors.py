@@ -125,9 +125,9 @@ def test_local_cluster_gives_the_local_pools_reports(tmp_path):
     assert {r.student: r.total for r in local.results} == TOTALS
     here, there = _results(tmp_path / "local"), _results(tmp_path / "dask")
     assert len(there) == 20 and there == here
-    for student in here:
-        assert ((tmp_path / "dask" / student / "feedback.md").read_text()
-                == (tmp_path / "local" / student / "feedback.md").read_text())
+    for student in here:  # the last section says when it was graded: not the same in both runs
+        assert ((tmp_path / "dask" / student / "feedback.md").read_text().split("## How this was graded")[0]
+                == (tmp_path / "local" / student / "feedback.md").read_text().split("## How this was graded")[0])
 
 
 @pytest.mark.slow
