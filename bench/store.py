@@ -9,7 +9,7 @@ sample class's students, release stubs and ~1 % that time out), all cores, one a
 2. a rerun with nothing changed;
 3. a rerun after changing one question's points (``foundations.deriv``: 2 -> 3): must run no
    student code (its counts line says ``graded 0``);
-4. a rerun after changing one question's hidden test (a comment added inside one test function
+4. a rerun after changing one question's hidden test (a comment added inside its entry of the case table
    of ``foundations.deriv``): regrades that question only;
 5. a run into a fresh OUT killed with SIGKILL once half of the submissions are in the store,
    then the same command again: the two together against the uninterrupted run (1).
@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
 
         suite = repo / "autograder" / "suites" / "test_foundations.py"
         source = suite.read_text()
-        marker = "def test_deriv_with_another_step(student, check):\n"
-        suite.write_text(source.replace(marker, marker + "    # bench/store.py: a hidden test changed\n", 1))
+        marker = '"foundations.deriv": Spec('  # the question's own entry of the suite's case table
+        if source.count(marker) != 1:
+            raise SystemExit(f"bench/store.py: {marker!r} is not in {suite} once: update the benchmark")
+        suite.write_text(source.replace(marker, marker + "  # bench/store.py: a hidden test changed\n   ", 1))
         res["test_changed"] = grade(repo, folder, out, args.jobs)
         res["test_changed"]["same_gradebook"] = (out / "gradebook.csv").read_bytes() == reference
         print(f"one hidden test changed: {res['test_changed']}", flush=True)
