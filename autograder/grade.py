@@ -405,7 +405,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         def on_result(result: SubmissionResult) -> None:
             try:
                 store.record(result, plan.todo.get(result.student, list(config.questions)), keys)
-                render(result.student)
+                # the loss plots are drawn again only when a question that records them ran now
+                render(result.student, redraw=any(c.series for q in result.questions for c in q.cases))
             except Exception as exc:  # its reporting failed: that submission gets an error row, not the run
                 failed = _error_result(LoadedSubmission(result.student, workdir, ()), config, level,
                                        f"recording or rendering its results failed: {type(exc).__name__}: {exc}")
