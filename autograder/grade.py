@@ -27,6 +27,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -201,17 +202,25 @@ def _chunks(items: Sequence, jobs: int, size: int | None) -> list[list]:
     return out
 
 
+#: Held by the warm-up thread while it imports and by the main thread while it renders: a
+#: rendering that imports matplotlib while the warm-up thread is importing it can get the
+#: half-initialised module (``module 'matplotlib' has no attribute 'get_data_path'``; seen in CI,
+#: where it turned every row rendered then into a row with status error).
+_REPORT_IMPORTS = threading.Lock()
+
+
 def _warm_up_reports() -> None:
     """Import what the report writer will need (otter ~1 s, matplotlib ~0.8 s) while the jobs
     grade, instead of at the first result and, for the plots, after the last one."""
-    try:
-        from . import report
-        report._otter()
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.figure  # noqa: F401
-        import matplotlib.ticker  # noqa: F401
-    except Exception:  # the report writer will import (and fail) on its own
-        pass
+    with _REPORT_IMPORTS:
+        try:
+            from . import report
+            report._otter()
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.figure  # noqa: F401
+            import matplotlib.ticker  # noqa: F401
+        except Exception:  # the report writer will import (and fail) on its own
+            pass
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -374,7 +383,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             """Its results.json, feedback.md and feedback.html (with the loss plots, drawn again
             only when `redraw`: a re-score changes points, not losses)."""
             result = result or store.result(student, config)
-            if result is not None:
+            if result is None:
+                return
+            with _REPORT_IMPORTS:  # never while the warm-up thread imports matplotlib
                 write_submission(out, folders[student], result, config,
                                  provenance or store.provenance(student, keys),
                                  finalize(result) if finalize is not None else None)
