@@ -30,20 +30,20 @@ from .results import Isolation, Status
 def _grade(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
     from .grade import grade
-    from .locate import LocateError
-    from .sandbox import SandboxError
-    from .store import StoreError
+    from .intake.locate import LocateError
+    from .run.sandbox import SandboxError
+    from .store.grades import StoreError
 
     import shutil
     import tempfile
 
-    from .lms import intake
-    from .policy import PolicyError
-    from .roster import RosterError
+    from .intake.lms import intake
+    from .judge.policy import PolicyError
+    from .intake.roster import RosterError
 
     only = [s for part in args.only or () for s in part.split(",") if s] or None
     if args.scheduler is not None:
-        from .executors import parse_scheduler
+        from .run.executors import parse_scheduler
         try:
             parse_scheduler(args.scheduler)
         except ValueError as exc:
@@ -52,7 +52,7 @@ def _grade(args: argparse.Namespace) -> int:
     staging = Path(tempfile.mkdtemp(prefix="nn-autograder-intake-"))
     try:
         config = load_config(args.config)
-        from .validate import problems  # before any student code runs (the public checks: `validate`)
+        from .authoring.validate import problems  # before any student code runs (the public checks: `validate`)
         found_problems = problems(config, public_checks=False)
         if found_problems:
             print("\n".join(f"autograder: {p}" for p in found_problems), file=sys.stderr)
@@ -111,8 +111,8 @@ def _grade(args: argparse.Namespace) -> int:
 def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
     """Roster, late policy, extensions, times and overrides: read, checked against each other and the
     submissions (one error before any student code runs), and turned into the report's `finalize`."""
-    from .policy import PolicyError, lms_inputs_problems, localize, read_overrides, read_times, report_options
-    from .roster import read_roster
+    from .judge.policy import PolicyError, lms_inputs_problems, localize, read_overrides, read_times, report_options
+    from .intake.roster import read_roster
 
     if not (args.roster or args.overrides or args.extensions or args.times or config.late):
         return {}  # no LMS inputs: the gradebook keeps its plain columns (as `grade()` writes it)
@@ -135,7 +135,7 @@ def _lms_report_options(args: argparse.Namespace, config, sources) -> dict:
 
 def _export(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
-    from .roster import RosterError, export_canvas, read_roster
+    from .intake.roster import RosterError, export_canvas, read_roster
 
     try:
         config = load_config(args.config)
@@ -158,8 +158,8 @@ def _graded_out(args: argparse.Namespace):
     """grading.yml, the results OUT holds (its grade store) and their folders, for `report` and
     `similarity`; None (after a message) when OUT holds no graded results."""
     from .config import ConfigError, load_config
-    from .html_report import load_folders, load_results
-    from .store import StoreError
+    from .publish.html_report import load_folders, load_results
+    from .store.grades import StoreError
 
     try:
         config = load_config(args.config)
@@ -170,8 +170,8 @@ def _graded_out(args: argparse.Namespace):
 
 
 def _report(args: argparse.Namespace) -> int:
-    from . import similarity
-    from .html_report import write_reports
+    from .publish import similarity
+    from .publish.html_report import write_reports
 
     graded = _graded_out(args)
     if graded is None:
@@ -183,8 +183,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _similarity(args: argparse.Namespace) -> int:
-    from . import similarity
-    from .html_report import write_class_report
+    from .publish import similarity
+    from .publish.html_report import write_class_report
 
     graded = _graded_out(args)
     if graded is None:
@@ -204,7 +204,7 @@ def _similarity(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .sandbox import SandboxError, Slot, detect_isolation
+    from .run.sandbox import SandboxError, Slot, detect_isolation
 
     level, note = detect_isolation()
     print(f"isolation: {level.value}" + (f" ({note})" if note else ""))
@@ -269,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also flag similar submissions (copydetect) in the class report; grades unchanged")
     g.set_defaults(func=_grade)
 
-    from .gradescope import add_export_command
+    from .publish.gradescope import add_export_command
     exports = add_export_command(sub)
 
     rp = sub.add_parser("report", help="rebuild OUT/report/index.html and the feedback pages from OUT")
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
     rp.set_defaults(func=_report)
 
-    from .similarity import DEFAULT_THRESHOLD
+    from .publish.similarity import DEFAULT_THRESHOLD
     sm = sub.add_parser("similarity", help="flag similar submissions of a graded OUT in its class report")
     sm.add_argument("out", type=Path, metavar="OUT", help="the folder a grade run wrote")
     sm.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
@@ -302,11 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--config", type=Path, default=None)
     e.set_defaults(func=_export)
 
-    from .release import add_release_command, run_release
+    from .authoring.release import add_release_command, run_release
     r = add_release_command(sub)
     r.set_defaults(func=run_release)
 
-    from .validate import run_validate
+    from .authoring.validate import run_validate
     v = sub.add_parser("validate", help="check grading.yml, the hidden suites and solutions/ against each other")
     v.add_argument("--config", type=Path, default=None, help="grading.yml (default: the repository's)")
     v.set_defaults(func=run_validate)

@@ -60,7 +60,7 @@ class Limits(_Model):
 
 
 class NotebookSettings(_Model):
-    """How a submitted notebook becomes modules (see `autograder.notebook`)."""
+    """How a submitted notebook becomes modules (see `autograder.intake.notebook`)."""
 
     #: ``definitions``: keep imports, definitions and constant assignments, skip every other
     #: top-level statement (training runs, plots, downloads) and list what was skipped;

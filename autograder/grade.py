@@ -35,20 +35,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ConfigError, GradingConfig, load_config
-from .execute import SubmissionRun, grade_chunk, question_of
-from .load import load
-from .locate import LocateError, classify_folder, locate
-from .html_report import without_series, write_class_report, write_feedback_html
-from .report import diagnosis_counts, row_annotation, write_class_files, write_submission
-from .similarity import SOURCES, keep_sources
-from .similarity import check as check_similarity
-from .similarity import load as load_similarity
-from .similarity import save as save_similarity
-from . import store as _store
+from .run.execute import SubmissionRun, grade_chunk, question_of
+from .intake.load import load
+from .intake.locate import LocateError, classify_folder, locate
+from .publish.html_report import without_series, write_class_report, write_feedback_html
+from .publish.report import diagnosis_counts, row_annotation, write_class_files, write_submission
+from .publish.similarity import SOURCES, keep_sources
+from .publish.similarity import check as check_similarity
+from .publish.similarity import load as load_similarity
+from .publish.similarity import save as save_similarity
+from .store import grades as _store
 from .results import (CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult,
                       SubmissionSource)
-from .sandbox import InProcessSlot, Slot, detect_isolation
-from .score import score
+from .run.sandbox import InProcessSlot, Slot, detect_isolation
+from .judge.score import score
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def _warm_up_reports() -> None:
     grade, instead of at the first result and, for the plots, after the last one."""
     with _REPORT_IMPORTS:
         try:
-            from . import report
+            from .publish import report
             report._otter()
             import matplotlib.backends.backend_agg  # noqa: F401
             import matplotlib.figure  # noqa: F401
@@ -246,7 +246,7 @@ def _run_pool(chunks: list[Chunk], config: GradingConfig, level: Isolation, jobs
 
     `selection`: {student: questions to grade} (default: every question). KeyboardInterrupt: the
     job processes are stopped and the interrupt is raised again."""
-    from .executors import make_executor
+    from .run.executors import make_executor
 
     executor = make_executor(scheduler, config, level, jobs, workdir, warm_up=_warm_up_reports,
                              selection=selection)

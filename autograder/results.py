@@ -57,7 +57,7 @@ class SubmissionSource:
         student: the student id, from the folder or zip name (``alice`` for ``alice.zip``).
         path: the folder, ``.zip``, ``.py`` or ``.ipynb`` that holds the student's work.
         name, submitted_at, late, email, group, notes: what an LMS export says about it
-            (see `autograder.lms`); empty for a plain folder.
+            (see `autograder.intake.lms`); empty for a plain folder.
     """
 
     student: str
@@ -111,7 +111,7 @@ class CaseResult:
         timed_out: True when the case failed because the student's code ran out of time.
         detail: for the TA only (never shown to the student): what went wrong inside the
             grader when `outcome` is ERROR.
-        diagnoses: ids of the mistake signatures (`autograder.diagnose.SIGNATURES`) the wrong
+        diagnoses: ids of the mistake signatures (`autograder.judge.diagnose.SIGNATURES`) the wrong
             result matched, e.g. ``("averaged_not_summed",)``; empty when none matched.
         series: named number series the case recorded for the reports, e.g. a ``train``
             case's ``(("yours", losses), ("reference", losses))``: one float per iteration

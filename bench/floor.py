@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/floor.py SUBMISSIONS_DIR RESULT.json
 
-The same hidden checks (`autograder.execute.grade_chunk`, the grader's own pytest session over
+The same hidden checks (`autograder.run.execute.grade_chunk`, the grader's own pytest session over
 the suites in autograder/suites/) on the same submissions (found and copied by the grader's own
 `locate` and `load`), in ONE process and ONE pytest session, with the student's modules
-imported into this process (`autograder.sandbox.InProcessSlot`): no sandbox, no worker process,
+imported into this process (`autograder.run.sandbox.InProcessSlot`): no sandbox, no worker process,
 no job pool, no results.json, feedback.md, gradebook or plots. Each submission is scored
 (`score`, a few microseconds) only so that bench/run.py can check that the floor and the grader
 give the same totals. Never use this for grades: student code runs with the grader's rights.
@@ -24,12 +24,12 @@ from pathlib import Path
 STARTED = time.perf_counter()
 
 from autograder.config import load_config  # noqa: E402
-from autograder.execute import grade_chunk  # noqa: E402
-from autograder.load import load  # noqa: E402
-from autograder.locate import locate  # noqa: E402
+from autograder.run.execute import grade_chunk  # noqa: E402
+from autograder.intake.load import load  # noqa: E402
+from autograder.intake.locate import locate  # noqa: E402
 from autograder.results import Isolation  # noqa: E402
-from autograder.sandbox import InProcessSlot  # noqa: E402
-from autograder.score import score  # noqa: E402
+from autograder.run.sandbox import InProcessSlot  # noqa: E402
+from autograder.judge.score import score  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import sandbox  # noqa: E402
+from autograder.run import sandbox  # noqa: E402
 from autograder.grade import grade  # noqa: E402
 
 SOLUTION = ROOT / "solutions" / "nn_from_scratch"

@@ -368,8 +368,8 @@ def prepare_otter(work: Path, folder: Path, names: list[str]) -> tuple[Path, lis
     subprocess.run([str(BIN / "otter"), "generate", "--no-requirements", "--no-environment", "--no-config",
                     "-t", "tests", "-o", "autograder.zip"], cwd=base, check=True, capture_output=True)
     from autograder.config import load_config
-    from autograder.load import load
-    from autograder.locate import locate
+    from autograder.intake.load import load
+    from autograder.intake.locate import locate
 
     modules = load_config().modules
     sources = {s.student: s for s in locate([folder], modules)[0]}
@@ -430,7 +430,7 @@ def machine() -> dict[str, Any]:
         pass
     import numpy
 
-    from autograder.sandbox import detect_isolation
+    from autograder.run.sandbox import detect_isolation
 
     level, note = detect_isolation()
     return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": mem_gb, "python": platform.python_version(),

@@ -1,4 +1,4 @@
-"""Time `autograder.similarity.check` on N submissions (default 500).
+"""Time `autograder.publish.similarity.check` on N submissions (default 500).
 
 The N students' modules are made from the sample class's graded modules (``OUT/report/sources``
 of a run over data/submissions), taken in turn. So that they are not all copies of each other,
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder import similarity  # noqa: E402
+from autograder.publish import similarity  # noqa: E402
 
 
 def _cpu() -> float:

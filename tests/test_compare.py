@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import compare
-from autograder.compare import (
+from autograder.judge import compare
+from autograder.judge.compare import (
     MAX_MESSAGE,
     StudentFailure,
     expect_array,

@@ -1,11 +1,11 @@
-"""Mistake signatures (autograder/diagnose.py): each one's fixture gets its hint, the reference
+"""Mistake signatures (autograder/judge/diagnose.py): each one's fixture gets its hint, the reference
 and the accepted variants get none, and a random wrong answer gets only the generic message."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from autograder import diagnose
+from autograder.judge import diagnose
 from solutions.nn_from_scratch import foundations as F, linear_regression as LR, neural_network as NN
 
 TOL = dict(rtol=1e-6, atol=1e-9)
@@ -164,7 +164,7 @@ def test_every_signature_has_a_hint_and_a_known_question():
 
 
 def test_summary_counts_each_signature_once_per_submission_and_question():
-    from autograder.report import diagnosis_counts
+    from autograder.publish.report import diagnosis_counts
     from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
     def result(student, *case_diagnoses):

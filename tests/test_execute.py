@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from autograder.config import load_config
-from autograder.execute import grade_chunk, import_failure, prerequisites, reference_source
+from autograder.run.execute import grade_chunk, import_failure, prerequisites, reference_source
 from autograder.results import LoadedSubmission, Outcome
-from autograder.sandbox import CallFailed, InProcessSlot, Slot, detect_isolation
+from autograder.run.sandbox import CallFailed, InProcessSlot, Slot, detect_isolation
 
 SUITE = '''
 import numpy as np
 import pytest
-from autograder.compare import StudentFailure
+from autograder.judge.compare import StudentFailure
 
 
 @pytest.mark.question("mod.double")

@@ -23,12 +23,12 @@ import yaml
 
 from autograder.config import load_config
 from autograder import cli
-from autograder.executors import Packed, grade_packed_chunk, grader_fingerprint, pack, parse_scheduler, unpack
+from autograder.run.executors import Packed, grade_packed_chunk, grader_fingerprint, pack, parse_scheduler, unpack
 from autograder.grade import _chunks, _run_pool, grade
-from autograder.load import load
-from autograder.locate import locate
+from autograder.intake.load import load
+from autograder.intake.locate import locate
 from autograder.results import SubmissionSource
-from autograder.sandbox import detect_isolation
+from autograder.run.sandbox import detect_isolation
 
 distributed = pytest.importorskip("distributed")
 
@@ -174,7 +174,7 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_counts_nothing_twice(tmp_pa
 def test_a_worker_with_other_grading_code_refuses_to_grade(tmp_path):
     for package in ("autograder", "solutions"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    code = "from autograder.executors import grader_fingerprint; print(grader_fingerprint())"
+    code = "from autograder.run.executors import grader_fingerprint; print(grader_fingerprint())"
 
     def fingerprint_of(tree: Path) -> str:
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from autograder.config import load_config
-from autograder.gradescope import export_gradescope, pinned_requirements, run, unpack_zip
+from autograder.publish.gradescope import export_gradescope, pinned_requirements, run, unpack_zip
 from autograder.grade import grade
-from autograder.sandbox import detect_isolation
+from autograder.run.sandbox import detect_isolation
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASS = ROOT / "data" / "submissions"

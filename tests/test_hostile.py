@@ -52,14 +52,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import sandbox
+from autograder.run import sandbox
 from autograder.config import GradingConfig, load_config
 from autograder.grade import GradeSummary, grade
-from autograder.release import Layout, solution_modules
-from autograder.report import ISOLATION_TEXT
-from autograder.sample_class import merge
+from autograder.authoring.release import Layout, solution_modules
+from autograder.publish.report import ISOLATION_TEXT
+from autograder.authoring.sample_class import merge
 from autograder.results import Isolation
-from autograder.sandbox import CallFailed, SandboxError, Slot, detect_isolation
+from autograder.run.sandbox import CallFailed, SandboxError, Slot, detect_isolation
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "submissions" / "hostile"
@@ -283,7 +283,7 @@ REFERENCE = solution_modules(Layout(REPO))  # {module: the reference, as a solve
 def _complete(src: Path | None, dest: Path) -> None:
     """Build a submission in `dest` from the reference and a fixture (or nothing): a fixture's
     `<module>.py` holds only the attack (its functions replace the reference's of the same name,
-    its statements run at import; `autograder.sample_class.merge`), so the fixture follows the
+    its statements run at import; `autograder.authoring.sample_class.merge`), so the fixture follows the
     reference when a question is added; the fixture's other files are copied as they are."""
     if src is not None:
         shutil.copytree(src, dest)
@@ -884,7 +884,7 @@ def test_a_submission_cannot_take_over_the_jails_init_and_kill_later_submissions
 def test_a_hard_link_to_a_file_the_student_cannot_read_is_refused(tmp_path):
     """Issue 10, section 5: the loader copied hard links, so a submission folder holding a hard link
     to a file only root (the grader) may read handed its content to the student's code."""
-    from autograder.load import load
+    from autograder.intake.load import load
     from autograder.results import SubmissionSource
     secret = tmp_path / "secret.py"
     secret.write_text("ANSWER = 'hidden expected values'\n")

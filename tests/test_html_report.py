@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from autograder import html_report
+from autograder.publish import html_report
 from autograder.config import GradingConfig, QuestionConfig
 from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
-from autograder.similarity import SimilarityResult, SimilarPair
+from autograder.publish.similarity import SimilarityResult, SimilarPair
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "out" / "test-artifacts"
@@ -168,7 +168,7 @@ def test_results_round_trip_through_load_results(tmp_path):
 
 
 def test_feedback_page_says_what_feedback_md_says(tmp_path):
-    from autograder.report import feedback_markdown
+    from autograder.publish.report import feedback_markdown
 
     result = CLASS[2]  # cy: a wrong gradient and a diverging train
     page = tmp_path / "cy" / "feedback.html"
@@ -336,7 +336,7 @@ def test_grade_writes_the_report_and_report_rebuilds_it(tmp_path):
     assert "hugo_lambert" in index.read_text()
     assert (out / "report" / "sources" / "ada_nwosu" / "neural_network.py").is_file()
     # --similarity: hugo's code is ada's with one mistake; sofia submitted no module
-    from autograder import similarity
+    from autograder.publish import similarity
     pairs = {(p.student_a, p.student_b) for p in similarity.load(out).pairs}
     assert pairs == {("ada_nwosu", "hugo_lambert")}
     assert "pairs/pair-0000.html" in index.read_text()  # the rebuilt report keeps the pairs

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.lms import detect_format, intake
-from autograder.locate import LocateError
+from autograder.intake.lms import detect_format, intake
+from autograder.intake.locate import LocateError
 
 MODULES = ("foundations", "linear_regression", "neural_network")
 FIXTURES = Path(__file__).parent / "fixtures" / "lms"
@@ -132,7 +132,7 @@ def test_gradescope_ids_that_could_not_name_a_folder_are_made_safe_and_a_lone_zi
 
 
 def test_a_canvas_text_entry_keeps_its_row_with_a_note(tmp_path):
-    from autograder.load import load
+    from autograder.intake.load import load
 
     folder = tmp_path / "dl"
     folder.mkdir()

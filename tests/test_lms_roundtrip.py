@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.roster import read_roster
+from autograder.intake.roster import read_roster
 
 pytestmark = pytest.mark.slow
 F = Path(__file__).parent / "fixtures" / "lms"

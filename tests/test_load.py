@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.load import MAX_MODULE_BYTES, load
+from autograder.intake.load import MAX_MODULE_BYTES, load
 from autograder.results import SubmissionSource
 
 MODULES = ("foundations", "linear_regression", "neural_network")

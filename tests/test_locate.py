@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.locate import LocateError, locate
+from autograder.intake.locate import LocateError, locate
 from autograder.results import SubmissionSource
 
 MODULES = ("foundations", "linear_regression", "neural_network")

@@ -1,4 +1,4 @@
-"""autograder/notebook.py: a notebook becomes modules without running it (definitions mode)."""
+"""autograder/intake/notebook.py: a notebook becomes modules without running it (definitions mode)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import nbformat
 from nbformat import v4
 
-from autograder.notebook import read_notebook
+from autograder.intake.notebook import read_notebook
 
 MODULES = ("foundations", "linear_regression", "neural_network")
 KNOWN = {"foundations": {"deriv", "square"}, "linear_regression": {"forward", "train"},

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from autograder.config import LatePolicy, load_config
-from autograder.policy import (Override, PolicyError, final_grade, lms_inputs_problems, read_overrides)
+from autograder.judge.policy import (Override, PolicyError, final_grade, lms_inputs_problems, read_overrides)
 from autograder.results import Isolation, QuestionResult, Status, SubmissionResult, SubmissionSource
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -132,8 +132,8 @@ def test_naive_times_are_read_in_the_policys_zone():
 
 
 def test_report_options_match_overrides_and_times_by_roster_keys():
-    from autograder.policy import report_options
-    from autograder.roster import read_roster
+    from autograder.judge.policy import report_options
+    from autograder.intake.roster import read_roster
 
     config = load_config(FIXTURES / "grading.yml")
     roster = read_roster(FIXTURES / "canvas_gradebook.csv")

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder import protocol
+from autograder.run import protocol
 
 
 def roundtrip(value):
@@ -222,8 +222,8 @@ import importlib.util  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from autograder.compare import StudentFailure  # noqa: E402
-from autograder.execute import Check  # noqa: E402
+from autograder.judge.compare import StudentFailure  # noqa: E402
+from autograder.run.execute import Check  # noqa: E402
 
 _SUITES = Path(__file__).resolve().parents[1] / "autograder" / "suites"
 _spec = importlib.util.spec_from_file_location("train_behaviour", _SUITES / "train_behaviour.py")

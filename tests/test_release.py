@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import release as rel
+from autograder.authoring import release as rel
 from autograder.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,8 +115,8 @@ def copy_inputs(target: Path) -> Path:
     shutil.copy(ROOT / "grading.yml", target / "grading.yml")
     (target / "data").mkdir()
     shutil.copy(ROOT / "data" / "boston_house_prices.csv", target / "data")
-    (target / "autograder").mkdir()
-    shutil.copy(ROOT / "autograder" / "compare.py", target / "autograder")
+    (target / "autograder" / "judge").mkdir(parents=True)
+    shutil.copy(ROOT / "autograder" / "judge" / "compare.py", target / "autograder" / "judge")
     return target
 
 
@@ -210,7 +210,7 @@ def test_the_release_holds_the_promised_files_and_nothing_else(built):
     assert {f"{m}.py" for m in (*GRADED_MODULES, "data")} <= names
     assert {"README.md", "nn_from_scratch.ipynb", "check.py", "requirements.txt", "pytest.ini",
             "data/boston_house_prices.csv", "tests/_compare.py", "tests/conftest.py"} <= names
-    assert built.files["tests/_compare.py"] == (ROOT / "autograder" / "compare.py").read_bytes()
+    assert built.files["tests/_compare.py"] == (ROOT / "autograder" / "judge" / "compare.py").read_bytes()
     assert built.files["data/boston_house_prices.csv"] == (ROOT / "data" / "boston_house_prices.csv").read_bytes()
     assert built.files["requirements.txt"].decode().split() == ["numpy>=1.26", "pytest>=8"]
     assert all(not n.startswith(("solutions/", "autograder/")) for n in names)
@@ -329,7 +329,7 @@ def test_the_notebook_runs_in_jupyter_with_the_solutions(built, release_folder):
 
 def test_the_committed_sample_class_is_what_its_source_builds():
     """data/submissions/ is generated (`autograder release`) from solutions/ and data/sample_class/."""
-    from autograder.sample_class import TARGET, build_class
+    from autograder.authoring.sample_class import TARGET, build_class
 
     generated = build_class(ROOT)
     committed = {p.relative_to(ROOT / TARGET).as_posix(): p.read_bytes()
@@ -340,7 +340,7 @@ def test_the_committed_sample_class_is_what_its_source_builds():
 
 
 def test_a_student_is_the_reference_plus_their_own_functions():
-    from autograder.sample_class import merge
+    from autograder.authoring.sample_class import merge
 
     base = 'import numpy as np\n\n\ndef f(x):\n    return 1\n\n\ndef g(x):\n    return 2\n'
     merged = merge(base, '"""why"""\nimport torch\n\n\ndef g(x):\n    return 3\n\n\ndef h():\n    pass\n')

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from autograder.config import GradingConfig, QuestionConfig
-from autograder.report import ReportWriter, clean, fenced, feedback_markdown, inline
+from autograder.publish.report import ReportWriter, clean, fenced, feedback_markdown, inline
 from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
 CONFIG = GradingConfig(
@@ -375,8 +375,8 @@ def test_fence_is_longer_than_any_backtick_run(body):
 
 
 def test_locate_renames_exactly_the_names_the_report_reserves():
-    from autograder.locate import RESERVED_IDS
-    from autograder.report import RESERVED_NAMES
+    from autograder.intake.locate import RESERVED_IDS
+    from autograder.publish.report import RESERVED_NAMES
 
     assert RESERVED_IDS == RESERVED_NAMES
 
@@ -395,7 +395,7 @@ def test_roster_students_without_a_submission_get_a_missing_row_outside_the_mean
 
 
 def test_zero_cause_tells_an_import_failure_from_wrong_answers():
-    from autograder.report import zero_cause
+    from autograder.publish.report import zero_cause
 
     crashed = "importing foundations failed: ModuleNotFoundError: No module named 'matplotlib'"
     broken = SubmissionResult("dan", Status.GRADED, (question("foundations.deriv", F, F, message=crashed),

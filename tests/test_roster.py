@@ -8,7 +8,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.results import SubmissionSource
-from autograder.roster import RosterError, export_canvas, read_roster
+from autograder.intake.roster import RosterError, export_canvas, read_roster
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lms"
 

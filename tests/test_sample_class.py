@@ -24,7 +24,7 @@ import yaml
 from autograder.config import load_config
 from autograder.grade import grade
 from autograder.results import Status
-from autograder.sandbox import detect_isolation
+from autograder.run.sandbox import detect_isolation
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.results import Isolation
-from autograder.sandbox import (JAIL_ENV, CallFailed, Slot, SandboxError, can_extend, detect_isolation,
+from autograder.run.sandbox import (JAIL_ENV, CallFailed, Slot, SandboxError, can_extend, detect_isolation,
                                 kill_uid)
 
 LIMITS = dict(memory_mb=1024, cpu_seconds=20, processes=32, file_size_mb=1, open_files=64, scratch_mb=4,
@@ -374,7 +374,7 @@ def test_a_slots_processes_share_one_memory_cap(hog_slot):
 
 def test_the_scratch_space_caps_its_inodes(hog_slot):
     """Issue 10, section 4: 300,000 empty files in the 32 MiB scratch cost ~300 MiB of kernel memory."""
-    from autograder.sandbox import SCRATCH_INODES
+    from autograder.run.sandbox import SCRATCH_INODES
     made = call(hog_slot, "empty_files", 20_000, module="hog", timeout=30)["value"]
     assert made < SCRATCH_INODES <= 4096
 

@@ -7,7 +7,7 @@ import pytest
 
 from autograder.config import GradingConfig, Limits, QuestionConfig
 from autograder.results import CaseResult, Isolation, LoadedSubmission, Outcome, Status
-from autograder.score import NO_CASE_MESSAGE, score
+from autograder.judge.score import NO_CASE_MESSAGE, score
 
 CONFIG = GradingConfig(
     assignment="demo",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import similarity
+from autograder.publish import similarity
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "submissions"
@@ -125,7 +125,7 @@ def test_keep_sources_copies_only_the_gradable_modules(tmp_path):
 @pytest.mark.slow
 def test_similarity_command_flags_and_changes_no_grade(tmp_path, sources, found):
     """`autograder similarity OUT` on a graded OUT: the pairs go into the class report; grades stay."""
-    from autograder import html_report
+    from autograder.publish import html_report
     from autograder.config import load_config
     from autograder.results import Isolation, Status, SubmissionResult
 

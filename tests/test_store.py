@@ -1,4 +1,4 @@
-"""The grade store (autograder/store.py, OUT/grades.sqlite): resuming, regrading only what
+"""The grade store (autograder/store/grades.py, OUT/grades.sqlite): resuming, regrading only what
 changed, merging subsets, interrupts, bad stores, and every submission getting a row whatever
 its id (issue 10, section 3).
 
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import store as st
+from autograder.store import grades as st
 from autograder.cli import main
 from autograder.config import load_config
 from autograder.grade import grade
-from autograder.report import ReportWriter
+from autograder.publish.report import ReportWriter
 from autograder.results import CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]

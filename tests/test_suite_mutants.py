@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.compare import StudentFailure, expect_array, expect_dict, expect_scalar, expect_tuple
+from autograder.judge.compare import StudentFailure, expect_array, expect_dict, expect_scalar, expect_tuple
 from autograder.config import load_config
 from solutions.nn_from_scratch import foundations as F, linear_regression as LR, neural_network as NN
 from test_suites import ROOT, suite

@@ -90,7 +90,7 @@ def test_the_secret_never_enters_the_worker():
     """The worker is started with an empty environment and sent only the inputs: no code path of
     the worker or the sandbox reads the secret file or its variable."""
     for name in ("worker.py", "sandbox.py", "protocol.py"):
-        text = (ROOT / "autograder" / name).read_text()
+        text = (ROOT / "autograder" / "run" / name).read_text()
         assert "AUTOGRADER_SECRET" not in text and "hidden_support" not in text and "course_secret" not in text
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import validate
+from autograder.authoring import validate
 from autograder.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]

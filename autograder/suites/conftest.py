@@ -2,7 +2,7 @@
 
 * ``student`` — the student's code, reached through the sandbox:
   ``student.foundations.deriv("square", 2.0)``; lesson functions travel by name.
-* ``check`` — strict comparisons with the question's rtol/atol (`autograder.execute.Check`).
+* ``check`` — strict comparisons with the question's rtol/atol (`autograder.run.execute.Check`).
 * ``question`` — the id of the question the test case belongs to.
 * ``hidden`` — ``hidden(label)``: the generator of a case's hidden inputs for this submission.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.execute import PLUGIN_KEY, Check, Student, question_of
+from autograder.run.execute import PLUGIN_KEY, Check, Student, question_of
 
 
 @pytest.fixture

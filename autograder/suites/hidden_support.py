@@ -15,7 +15,7 @@
   after the call and compares them, here, with the grader's own copies. The worker reports them,
   so a submission that tampers with the worker could hide a change (documented in the README).
 * **Feedback.** `note` attaches a note to a passed case; `check_with_diagnosis` runs the mistake
-  signatures of `autograder.diagnose` on a wrong result and adds their hints and ids;
+  signatures of `autograder.judge.diagnose` on a wrong result and adds their hints and ids;
   `train_check` does the same for the signatures a behaviour check of train names.
 * **Backprop.** `check_uses_cache`: gradients must depend on forward_info's cached values.
 """
@@ -30,8 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder import diagnose
-from autograder.compare import MAX_MESSAGE, StudentFailure, extra_keys_note  # noqa: F401 (used by the suites)
+from autograder.judge import diagnose
+from autograder.judge.compare import MAX_MESSAGE, StudentFailure, extra_keys_note  # noqa: F401 (used by the suites)
 
 SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
 DEFAULT_SECRET_FILE = Path("/etc/nn-autograder/secret")
@@ -216,7 +216,7 @@ def check_with_diagnosis(request: Any, compare_it: Callable[[], None], question:
                          rtol: float, atol: float) -> None:
     """Run `compare_it`; on a `StudentFailure`, name the mistake when a signature matches.
 
-    The signatures of `question` (`autograder.diagnose.find`) are tried on `got` (the entry
+    The signatures of `question` (`autograder.judge.diagnose.find`) are tried on `got` (the entry
     `key` of a dict result, if given) against `expected` and the call's `inputs`; the hint of
     each one that matches is added to the message and its id to the case's diagnoses.
     """

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.compare import StudentFailure
+from autograder.judge.compare import StudentFailure
 from solutions.nn_from_scratch import data
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from autograder.config import load_config  # noqa: E402
-from autograder.execute import SUITES_DIR  # noqa: E402
+from autograder.run.execute import SUITES_DIR  # noqa: E402
 import peer  # noqa: E402
 
 HEADER = '''"""otter test file for {question}: the hidden cases of autograder/suites/{suite}.py.

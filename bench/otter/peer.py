@@ -5,7 +5,7 @@ kernel and then calling each test case with the kernel's globals (``env``). The 
 it a bundle (see ``bench/run.py``) that defines ``SOURCES = {module name: source}`` for the
 student's three modules. A case here does, inside otter's kernel and with no isolation (otter
 has none), exactly what our grader does in its sandbox for the same case: import the student's
-module afresh for the case (``autograder.sandbox.InProcessSlot``, the floor's slot), put
+module afresh for the case (``autograder.run.sandbox.InProcessSlot``, the floor's slot), put
 the reference versions of the question's ``requires`` in place, and run the hidden test
 function of ``autograder/suites/`` with the same inputs, tolerances and checks. A case fails by
 raising, which is how otter's exception-based tests fail.
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import load_config
-from autograder.execute import SUITES_DIR, Check, Student, prerequisites
-from autograder.sandbox import InProcessSlot
+from autograder.run.execute import SUITES_DIR, Check, Student, prerequisites
+from autograder.run.sandbox import InProcessSlot
 
 if str(SUITES_DIR) not in sys.path:  # the suites import their helper train_behaviour by name
     sys.path.insert(0, str(SUITES_DIR))
@@ -75,7 +75,7 @@ def cases(suite: str) -> list[tuple[str, str, int | None, str, float]]:
 
 
 class _Runner:
-    """What `autograder.execute.Student` calls: the slot, for one question."""
+    """What `autograder.run.execute.Student` calls: the slot, for one question."""
 
     def __init__(self, slot: InProcessSlot, question: str) -> None:
         self.slot, self.question = slot, question

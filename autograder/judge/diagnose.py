@@ -6,7 +6,7 @@ to, a hint for the student (the lesson's convention, never a hidden expected val
 usually, the *wrong formula* itself: ``candidates(evidence)`` returns what a submission with
 that mistake would have returned on the case's inputs. A wrong result that equals one of them
 (same number of elements, values within the tolerance below) gets the signature's hint; a
-result that equals none gets the generic message of `autograder.compare` only. A candidate that
+result that equals none gets the generic message of `autograder.judge.compare` only. A candidate that
 equals the right answer on these inputs never matches (it could not tell the two apart).
 
 Signatures without candidates (``inputs_modified``, the ``train_*`` ones) are attached by the

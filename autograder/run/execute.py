@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from . import compare
-from .compare import StudentFailure
-from .config import GradingConfig
-from .results import CaseResult, LoadedSubmission, Outcome
+from ..judge import compare
+from ..judge.compare import StudentFailure
+from ..config import GradingConfig
+from ..results import CaseResult, LoadedSubmission, Outcome
 from .sandbox import CallFailed, SandboxError
 
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
 PLUGIN_KEY: pytest.StashKey["GradingPlugin"] = pytest.StashKey()
 SOLUTIONS_PACKAGE = "solutions.nn_from_scratch"
 

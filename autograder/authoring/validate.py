@@ -24,11 +24,11 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from .config import GradingConfig
+from ..config import GradingConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Where the hidden suites live (``test_<module>.py`` with ``@pytest.mark.question("<id>")``).
-SUITES = Path(__file__).resolve().parent / "suites"
+SUITES = Path(__file__).resolve().parents[1] / "suites"
 
 
 def _question_marks(tree: ast.AST) -> Iterable[tuple[str, int]]:
@@ -91,8 +91,8 @@ def suite_problems(config: GradingConfig, suites: Path = SUITES, root: Path = RO
     required = {r.partition(".")[2] for q in config.questions.values() for r in q.requires}
     declared = set(config.callable_names)
     passable = {f for module in functions.values() for f in module} - graded - required
-    from .execute import collect_cases
-    from .sandbox import SandboxError
+    from ..run.execute import collect_cases
+    from ..run.sandbox import SandboxError
 
     try:
         collected = collect_cases(suites)
@@ -124,7 +124,7 @@ def suite_problems(config: GradingConfig, suites: Path = SUITES, root: Path = RO
 def public_check_problems(config: GradingConfig, root: Path = ROOT, config_file: Path | None = None) -> list[str]:
     """Run the release's public checks on the reference; one problem per failing check.
 
-    The release is built in memory (`autograder.release.build_release`), written into a temporary
+    The release is built in memory (`autograder.authoring.release.build_release`), written into a temporary
     folder with the solution modules in place of the stubs, and its ``check.py`` run there.
     """
     from . import release
@@ -176,7 +176,7 @@ def problems(config: GradingConfig, *, root: Path = ROOT, suites: Path = SUITES,
 def run_validate(args) -> int:
     """``autograder validate [--config FILE]``: print the problems; exit 0 if none, 1 if some, 2 if the
     config cannot be read."""
-    from .config import ConfigError, load_config
+    from ..config import ConfigError, load_config
 
     try:
         config = load_config(args.config)

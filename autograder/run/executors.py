@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from .config import GradingConfig
-from .load import MAX_FOLDER_ENTRIES, MAX_NOTEBOOK_BYTES, MAX_SCAN_DEPTH
-from .locate import is_skipped
-from .results import Isolation, SubmissionResult, SubmissionSource
+from ..config import GradingConfig
+from ..intake.load import MAX_FOLDER_ENTRIES, MAX_NOTEBOOK_BYTES, MAX_SCAN_DEPTH
+from ..intake.locate import is_skipped
+from ..results import Isolation, SubmissionResult, SubmissionSource
 
 #: A chunk: (position in the batch, submission), as in `grade.Chunk`.
 Chunk = list[tuple[int, SubmissionSource]]
@@ -87,7 +87,7 @@ class LocalPoolExecutor:
         self._warm_up = threading.Thread(target=warm_up, daemon=True) if warm_up else None
 
     def map_chunks(self, chunks: list[Chunk]) -> Iterator[Outcome]:
-        from . import grade
+        from .. import grade
 
         import multiprocessing
         ctx = multiprocessing.get_context("fork")
@@ -259,7 +259,7 @@ def grader_fingerprint() -> str:
     """A SHA-256 of the grading code this process runs: the `autograder` package (hidden suites
     included) and the reference in `solutions` (their ``.py``, ``.ini`` and ``.yml`` files).
     Two hosts with the same checkout give the same value."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
     for package in ("autograder", "solutions"):
         for path in sorted((root / package).rglob("*")):
@@ -278,7 +278,7 @@ class _Setup:
 
 def _setup_worker(config: GradingConfig, level: Isolation) -> None:
     """Set this worker process up once, as the local pool initializer sets up a job process."""
-    from . import grade
+    from .. import grade
 
     if _Setup.ready:
         return
@@ -290,7 +290,7 @@ def _setup_worker(config: GradingConfig, level: Isolation) -> None:
 
 
 def _teardown_worker() -> None:
-    from . import grade
+    from .. import grade
 
     if grade._SLOT is not None:
         grade._SLOT.close()
@@ -318,7 +318,7 @@ def grade_packed_chunk(packed: list[tuple[int, Packed]], config: GradingConfig,
         sandbox.SandboxError: this host cannot give `level`. RuntimeError: this host's grading
             code differs from the main process's (another checkout).
     """
-    from . import grade
+    from .. import grade
 
     if grader_fingerprint() != fingerprint:
         raise RuntimeError("this worker's grading code differs from the main process's: check out the same commit")
@@ -373,8 +373,8 @@ def parse_scheduler(scheduler: str) -> str | int:
 
 
 #: What a local cluster's fork server imports before it forks worker processes.
-FORKSERVER_PRELOAD = ("distributed", "numpy", "pytest", "autograder.grade", "autograder.executors",
-                      "autograder.execute")
+FORKSERVER_PRELOAD = ("distributed", "numpy", "pytest", "autograder.grade", "autograder.run.executors",
+                      "autograder.run.execute")
 
 
 class DaskExecutor:

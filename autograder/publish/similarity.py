@@ -41,7 +41,7 @@ GUARANTEE = 30
 
 def default_boilerplate() -> Path:
     """The released student code (``assignments/nn_from_scratch``), every .py of it boilerplate."""
-    return Path(__file__).resolve().parent.parent / "assignments" / "nn_from_scratch"
+    return Path(__file__).resolve().parents[2] / "assignments" / "nn_from_scratch"
 
 
 @dataclass(frozen=True)

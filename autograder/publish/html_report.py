@@ -4,7 +4,7 @@
   filters (list.js, vendored in ``autograder/static/``), a histogram of totals with full marks as
   its own bar, the pass rate per question, the common failures per question (the mistake
   diagnoses a case carries, else its failure messages grouped with their numbers blanked), the
-  submissions that need a TA, the similar pairs (`autograder.similarity`) and a link to every
+  submissions that need a TA, the similar pairs (`autograder.publish.similarity`) and a link to every
   student's feedback page. It opens from the file system: every asset is a file beside it.
 * ``OUT/<student>/feedback.html`` (`write_feedback_html`): what ``feedback.md`` says, and for each
   ``train`` question a plot of the student's training loss against the reference's on the same
@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 from autograder.config import GradingConfig
-from autograder.report import (ISOLATION_TEXT, MAX_MESSAGE_CHARS, RESERVED_NAMES, STATUS_TEXT, _atomic_write,
+from autograder.publish.report import (ISOLATION_TEXT, MAX_MESSAGE_CHARS, RESERVED_NAMES, STATUS_TEXT, _atomic_write,
                                _cap, _num, clean)
 from autograder.results import (CaseResult, Isolation, Outcome, QuestionResult, Status, SubmissionResult)
 
@@ -89,13 +89,13 @@ def _message(text: str) -> str:
 def _environment():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"),
+    return jinja2.Environment(loader=jinja2.PackageLoader("autograder.publish", "templates"),
                               autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def _stylesheet() -> str:
-    return resources.files("autograder").joinpath("static", "report.css").read_text(encoding="utf-8")
+    return resources.files("autograder.publish").joinpath("static", "report.css").read_text(encoding="utf-8")
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -478,7 +478,7 @@ def write_class_report(results: Sequence[SubmissionResult], config: GradingConfi
     report_dir = Path(out_dir) / REPORT_DIR
     assets = report_dir / "assets"
     assets.mkdir(parents=True, exist_ok=True)
-    static = resources.files("autograder").joinpath("static")
+    static = resources.files("autograder.publish").joinpath("static")
     for name in ASSETS:
         (assets / name).write_bytes(static.joinpath(name).read_bytes())
     env = _environment()
@@ -548,7 +548,7 @@ def load_results(out: Path, config: GradingConfig | None = None) -> list[Submiss
     Raises:
         FileNotFoundError: `out` holds no graded results.
     """
-    from .store import STORE_NAME, Store
+    from ..store.grades import STORE_NAME, Store
 
     if (Path(out) / STORE_NAME).is_file():  # what a grading run leaves: the grade store
         with Store.open_readonly(Path(out)) as store:
@@ -560,7 +560,7 @@ def load_results(out: Path, config: GradingConfig | None = None) -> list[Submiss
 
 def load_folders(out: Path) -> dict[str, str] | None:
     """{student id: its folder in OUT} from OUT's grade store, or None when OUT has none."""
-    from .store import STORE_NAME, Store
+    from ..store.grades import STORE_NAME, Store
 
     if not (Path(out) / STORE_NAME).is_file():
         return None

@@ -52,8 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import GradingConfig
-from .results import CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult
+from ..config import GradingConfig
+from ..results import CaseResult, Isolation, LoadedSubmission, Outcome, Status, SubmissionResult
 
 #: The file's name inside OUT.
 STORE_NAME = "grades.sqlite"
@@ -68,12 +68,12 @@ RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", STORE_NA
 PENDING = "pending"
 NOT_IN_THIS_RUN = "not in this run"
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 _SUITES = _PACKAGE / "suites"
 _SOLUTIONS = _PACKAGE.parent / "solutions" / "nn_from_scratch"
 #: The engine files whose behaviour decides case outcomes (score.py and report.py do not: a change
 #: there re-scores or re-renders from stored outcomes).
-_ENGINE_FILES = ("compare.py", "execute.py", "load.py", "protocol.py", "sandbox.py", "worker.py")
+_ENGINE_FILES = ("judge/compare.py", "run/execute.py", "intake/load.py", "run/protocol.py", "run/sandbox.py", "run/worker.py")
 #: Bytes of one file read into its content hash; a larger file adds its size and mtime instead.
 _HASH_CAP = 256 << 20
 
@@ -231,7 +231,7 @@ def engine_version() -> str:
 
     parts = [f"python {sys.version_info[0]}.{sys.version_info[1]}", f"numpy {numpy.__version__}",
              f"schema {SCHEMA_VERSION}"]
-    parts += [name + "\0" + (_PACKAGE / name).read_text(encoding="utf-8") for name in _ENGINE_FILES]
+    parts += [Path(name).name + "\0" + (_PACKAGE / name).read_text(encoding="utf-8") for name in _ENGINE_FILES]
     return _sha(*parts)
 
 
@@ -708,8 +708,8 @@ class Store:
     def _scored(self, students: Sequence[str] | None, config: GradingConfig | None) -> dict[str, SubmissionResult | None]:
         """{student: result scored from the stored outcomes (None: an outcome is missing)}, for
         `students` (None: every stored submission), read in two queries."""
-        from .config import load_config
-        from .score import score
+        from ..config import load_config
+        from ..judge.score import score
 
         config = config or load_config()
         where, args = "", ()
@@ -871,7 +871,7 @@ def _present_modules(result: SubmissionResult) -> list[str]:
     fail for a missing module (or all of them)."""
     if result.status is Status.INVALID:
         return []
-    from .score import _missing_module_case
+    from ..judge.score import _missing_module_case
 
     modules = sorted({q.id.split(".")[0] for q in result.questions})
     present = [m for m in modules if any(q.cases != (_missing_module_case(q.id, m),)

@@ -28,7 +28,7 @@ The release step, in order (each a function of this module, testable on its own)
 
 ``release`` runs them all; ``add_release_command``/``run_release`` are the CLI hook
 (``autograder release [--out assignments] [--zip PATH] [--config FILE]``; it validates first,
-and regenerates the sample class, `autograder.sample_class`, when it writes the repository's own release).
+and regenerates the sample class, `autograder.authoring.sample_class`, when it writes the repository's own release).
 """
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ class Layout:
 
     @property
     def compare_file(self) -> Path:
-        return self.root / "autograder" / "compare.py"
+        return self.root / "autograder" / "judge" / "compare.py"
 
     @property
     def data_dir(self) -> Path:
@@ -521,7 +521,7 @@ def _apply_rewrites(source: str, module: str, modules: Sequence[str], filename: 
     if wanted:
         raise ReleaseError(
             f"{filename}:1: the release rewrites {', '.join(sorted(wanted))} (RELEASE_REWRITES "
-            "in autograder/release.py), but the module has no such top-level assignment"
+            "in autograder/authoring/release.py), but the module has no such top-level assignment"
         )
     return "\n".join(lines) + "\n"
 
@@ -591,7 +591,7 @@ def render_solution(source: str, blocks: Sequence[SolutionBlock], *, module: str
     rewritten as in `render_stub`, the marker and hint lines removed, the answers kept.
 
     Used to build filled-in notebooks and the sample class, and to run the public checks on the
-    reference (`autograder.validate`).
+    reference (`autograder.authoring.validate`).
     """
     source = _apply_rewrites(source, module, modules, filename, package)
     lines = source.splitlines()
@@ -675,7 +675,7 @@ MODULE_MAGIC = "%%module"
 
 In Jupyter the cell magic (registered by the release's ``check.notebook_setup()``) runs the cell in
 that module's own namespace, so the two models' ``forward`` never meet; the grader
-(`autograder.notebook`) rebuilds ``<module>.py`` from these cells."""
+(`autograder.intake.notebook`) rebuilds ``<module>.py`` from these cells."""
 
 SKIP_LINE = "# autograder: skip"
 """The first line (and ``{"autograder": {"skip": true}}`` the metadata) of a cell the grader skips."""
@@ -1197,7 +1197,7 @@ def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--no-validate", dest="validate", action="store_false",
                         help="skip `autograder validate` (grading.yml, suites, reference, public checks)")
     parser.add_argument(
-        "--root", type=Path, default=Path(__file__).resolve().parents[1],
+        "--root", type=Path, default=Path(__file__).resolve().parents[2],
         help=argparse.SUPPRESS,
     )
     parser.set_defaults(func=run_release)
@@ -1211,11 +1211,11 @@ def run_release(args: argparse.Namespace) -> int:
         0 on success, 1 if the release could not be built (the reason is printed on stderr and
         nothing was written).
     """
-    root = getattr(args, "root", None) or Path(__file__).resolve().parents[1]
+    root = getattr(args, "root", None) or Path(__file__).resolve().parents[2]
     config_file = getattr(args, "config", None)
     if getattr(args, "validate", True):
         from autograder.config import ConfigError, load_config
-        from autograder.validate import SUITES, problems
+        from autograder.authoring.validate import SUITES, problems
 
         try:
             config = load_config(config_file if config_file is not None else Path(root) / "grading.yml")
@@ -1239,7 +1239,7 @@ def run_release(args: argparse.Namespace) -> int:
     todo = sum(len(b) for b in built.blocks.values())
     print(f"wrote {dest}/ ({len(built.files)} files, {todo} TODO blocks, {len(built.questions)} questions)")
     if Path(args.out).resolve() == (Path(root) / "assignments").resolve():  # the repository's own release
-        from autograder.sample_class import TARGET, ClassError, write_class
+        from autograder.authoring.sample_class import TARGET, ClassError, write_class
 
         try:
             count = write_class(Path(root))
@@ -1254,7 +1254,7 @@ def run_release(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m autograder.release [--out DIR] [--zip PATH]`` (the same as ``autograder release``)."""
+    """``python -m autograder.authoring.release [--out DIR] [--zip PATH]`` (the same as ``autograder release``)."""
     parser = argparse.ArgumentParser(prog="autograder")
     add_release_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["release", *(sys.argv[1:] if argv is None else argv)])

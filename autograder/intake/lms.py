@@ -16,7 +16,7 @@ Formats, detected from the content of each PATH (or forced with ``--format``):
 * **Any other LMS**: ``--pattern`` with named groups ``student`` and ``file`` (optionally ``time``,
   ISO 8601), matched against every file's path inside the folder or zip, as nbgrader's
   ``zip_collect`` does.
-* **A plain class folder** (or one student's folder, zip, notebook): `autograder.locate`.
+* **A plain class folder** (or one student's folder, zip, notebook): `autograder.intake.locate`.
 
 Files of LMS exports are copied into a staging folder, one sub-folder per student (zips read
 member by member with size caps, links never followed), so the *load* step sees ordinary student
@@ -36,7 +36,7 @@ from typing import Sequence
 
 import yaml
 
-from autograder.locate import RESERVED_IDS, LocateError, is_skipped, locate
+from autograder.intake.locate import RESERVED_IDS, LocateError, is_skipped, locate
 from autograder.results import SubmissionSource
 
 #: The values of ``--format``.
@@ -112,7 +112,7 @@ def _list_folder(top: Path, warnings: list[str]) -> list[_File]:
 
 
 def _list_zip(archive: zipfile.ZipFile, label: Path) -> list[_File]:
-    from autograder.load import _zip_member_path
+    from autograder.intake.load import _zip_member_path
 
     infos = archive.infolist()
     if len(infos) > MAX_EXPORT_ENTRIES or sum(i.file_size for i in infos) > MAX_EXPORT_BYTES:

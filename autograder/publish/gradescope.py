@@ -8,7 +8,7 @@ The zip follows Gradescope's autograder specification (the files it runs are at 
   versions this export was made with: the lean set grading needs, no test or benchmark tools)
   and this package from ``source/`` (installed in place, so the suites, the reference and
   ``grading.yml`` are the ones baked into the zip); then it runs the checks of
-  ``python -m autograder.gradescope check``. ``AUTOGRADER_PYTHON=/path/to/python setup.sh``
+  ``python -m autograder.publish.gradescope check``. ``AUTOGRADER_PYTHON=/path/to/python setup.sh``
   skips the installs and checks that interpreter instead (used by the tests).
 * ``run_autograder`` -- run once per submission: grades ``$AUTOGRADER_ROOT/submission``
   (default ``/autograder``) with the same engine as ``autograder grade`` and writes
@@ -39,7 +39,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DIST = "nn-from-scratch-autograder"
 #: The repository's files baked into the zip (besides grading.yml, written apart).
 SOURCE_FILES = ("pyproject.toml", "README.md", "data/boston_house_prices.csv", "data/README.md")
@@ -80,7 +80,7 @@ else
   "$PY" -m pip install -q --no-deps -e "$SRC"
 fi
 echo "$PY" > "$SRC/.python"
-PYTHONPATH="$SRC" "$PY" -m autograder.gradescope check --root "$ROOT"
+PYTHONPATH="$SRC" "$PY" -m autograder.publish.gradescope check --root "$ROOT"
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -90,7 +90,7 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SRC="$ROOT/source"
 PY="$(cat "$SRC/.python" 2>/dev/null || echo "$ROOT/venv/bin/python")"
 cd "$SRC"
-PYTHONPATH="$SRC" exec "$PY" -m autograder.gradescope run --root "$ROOT"
+PYTHONPATH="$SRC" exec "$PY" -m autograder.publish.gradescope run --root "$ROOT"
 """
 
 
@@ -149,7 +149,7 @@ def export_gradescope(out: Path, config_path: Path | None = None) -> Path:
         config.ConfigError: grading.yml is invalid. importlib.metadata.PackageNotFoundError: a
             dependency is not installed here (the pins come from this environment).
     """
-    from .config import DEFAULT_PATH, load_config
+    from ..config import DEFAULT_PATH, load_config
 
     config_path = Path(config_path) if config_path else DEFAULT_PATH
     load_config(config_path)
@@ -225,8 +225,8 @@ def run(root: Path) -> dict[str, Any]:
     Returns:
         The object written.
     """
-    from .config import load_config
-    from .grade import grade
+    from ..config import load_config
+    from ..grade import grade
 
     started = time.perf_counter()
     results_dir = root / "results"
@@ -264,11 +264,11 @@ def check(root: Path) -> list[str]:
     Returns:
         The problems found (empty: all is well); the isolation level is printed.
     """
-    from .config import ConfigError, load_config
-    from .sandbox import detect_isolation
+    from ..config import ConfigError, load_config
+    from ..run.sandbox import detect_isolation
 
     problems = []
-    here = Path(__file__).resolve().parents[1]
+    here = Path(__file__).resolve().parents[2]
     if here != (root / "source").resolve():
         problems.append(f"autograder is imported from {here}, not from {root / 'source'}")
     try:
@@ -302,7 +302,7 @@ def add_export_command(sub: argparse._SubParsersAction) -> argparse._SubParsersA
 
 
 def _export_cli(args: argparse.Namespace) -> int:
-    from .config import ConfigError
+    from ..config import ConfigError
 
     try:
         out = export_gradescope(args.out, args.config)
@@ -314,8 +314,8 @@ def _export_cli(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.gradescope run|check --root /autograder`` (what the zip's scripts call)."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope")
+    """``python -m autograder.publish.gradescope run|check --root /autograder`` (what the zip's scripts call)."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.publish.gradescope")
     parser.add_argument("command", choices=["run", "check"])
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
     args = parser.parse_args(argv)

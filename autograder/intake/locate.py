@@ -14,7 +14,7 @@ is reported with its reason. It is never merged silently: a module file lying be
 student submissions is reported and graded for no one; a layout that could be either (a module
 beside one student folder, a lone notebook not named like the assignment) is refused with a hint
 to say ``--class`` or ``--student``. LMS exports (Canvas, Gradescope, ``--pattern``) are read by
-`autograder.lms`, which uses this module for plain folders.
+`autograder.intake.lms`, which uses this module for plain folders.
 
 Hidden entries (``.*``), ``__MACOSX`` and ``__pycache__`` are skipped. A stray file in a class
 folder (``README.txt``, ``grades.csv``) gives a warning, never an error. Two submissions with the

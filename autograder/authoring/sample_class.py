@@ -6,7 +6,7 @@ holds, per student, only what makes the student who they are, and `build_class` 
 submission from the current reference:
 
 * ``class.yml`` says, per student, the *base* (``solution``: the solved release modules,
-  `autograder.release.solution_modules`; ``stubs``: the release stubs; ``none``), the *form*
+  `autograder.authoring.release.solution_modules`; ``stubs``: the release stubs; ``none``), the *form*
   (``folder``, ``zip``, ``notebook``), and optional ``rename`` (a module saved under another
   name), ``replace`` (exact text replacements, e.g. a syntax error), ``drop`` (a module left
   out), ``files`` (other files copied as they are), ``macosx`` (a zip made on a Mac) and, for a
@@ -144,7 +144,7 @@ def build_class(root: Path) -> dict[str, bytes]:
     Raises:
         ClassError: an override that does not parse, a replacement whose text is not found, an
             unknown key or form.
-        autograder.release.ReleaseError: the solutions cannot be released.
+        autograder.authoring.release.ReleaseError: the solutions cannot be released.
     """
     from . import release
 

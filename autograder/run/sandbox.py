@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from . import protocol
-from .results import Isolation
+from ..results import Isolation
 
 HERE = Path(__file__).resolve().parent
 RUNTIME_ROOT = Path(os.environ.get("AUTOGRADER_RUNTIME_DIR", "/var/cache/nn-autograder"))

@@ -460,7 +460,7 @@ def write_class_files(out: Path, config: GradingConfig, rows: list, *, complete:
     Returns:
         The summary written. Means, medians and pass rates count the rows that have points.
     """
-    from .store import StoredRow
+    from ..store.grades import StoredRow
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -518,7 +518,7 @@ class ReportWriter:
         Returns the folder it was written to: a safe, unique name made from the student id
         (`store.safe_folder`); the gradebook keeps the id itself.
         """
-        from .store import StoredRow, safe_folder
+        from ..store.grades import StoredRow, safe_folder
 
         if self._closed:
             raise RuntimeError("ReportWriter is closed")
@@ -566,7 +566,7 @@ def _write_gradebook(out: Path, config: GradingConfig, rows: list,
 
 
 def _summary(config: GradingConfig, rows: list, complete: bool) -> dict[str, Any]:
-    from .store import NOT_IN_THIS_RUN, PENDING
+    from ..store.grades import NOT_IN_THIS_RUN, PENDING
 
     graded = [r for r in rows if r.total is not None]
     totals = [r.total for r in graded]

@@ -251,7 +251,7 @@ def read_times(path: Path, column: str = "submitted_at") -> dict[str, datetime]:
     Raises:
         PolicyError: a missing column or a value that is not a time.
     """
-    from autograder.lms import parse_time
+    from autograder.intake.lms import parse_time
 
     out = {}
     rows = _rows(path)

@@ -9,7 +9,7 @@ else stays behind; files that could tamper with grading (``conftest.py``, ``site
 Zips are read member by member with `zipfile` (never ``extractall``): members whose path leaves
 the submission, symbolic links, oversized members, too many entries, too much data, encrypted
 or corrupt archives are refused with a note. Notebooks are rebuilt into modules by
-`autograder.notebook` (definitions only: training runs, plots and downloads are skipped and listed).
+`autograder.intake.notebook` (definitions only: training runs, plots and downloads are skipped and listed).
 
 Student code is never executed or imported here: a module with a syntax error is copied (the
 worker reports it as the student's failure) and gets a note computed with `ast.parse`.
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
-from autograder.locate import is_skipped, module_name_of
+from autograder.intake.locate import is_skipped, module_name_of
 from autograder.results import LoadedSubmission, SubmissionSource
 
 MiB = 1 << 20
@@ -455,8 +455,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _from_notebook(data: bytes, label: str, state: _State) -> None:
-    """Rebuild modules from a notebook's code cells (`autograder.notebook`; modules already found are kept)."""
-    from autograder.notebook import read_notebook
+    """Rebuild modules from a notebook's code cells (`autograder.intake.notebook`; modules already found are kept)."""
+    from autograder.intake.notebook import read_notebook
 
     settings = state.notebook
     built = read_notebook(data, label, state.modules, _reference_functions(),
@@ -479,7 +479,7 @@ def _reference_functions() -> dict[str, frozenset[str]]:
     an untagged notebook cell is attributed; empty if the reference cannot be read."""
     try:
         from autograder.config import load_config
-        from autograder.validate import reference_functions
+        from autograder.authoring.validate import reference_functions
 
         return {m: frozenset(names) for m, names in reference_functions(load_config()).items()}
     except Exception:  # noqa: BLE001 - attribution by the notebook's own cells still works
