@@ -135,6 +135,11 @@ def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig
     notes = ()  # score() adds the load step's notes itself
     if dropped:
         notes = (f"your code printed more than {config.limits.output_kb} KB; only the start is shown",)
+    if config.notebook.mode == "execute":  # what the notebook's cells did, once each (not once a question)
+        from .intake.notebook import cell_reports
+
+        output, reports = cell_reports(output)
+        notes += reports
     return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=notes,
                  output=output, seconds=round(time.perf_counter() - run.started, 3))
 
