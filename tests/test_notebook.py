@@ -237,3 +237,32 @@ def test_execute_mode_through_the_sandbox(tmp_path):
             "below still ran") in feedback
     assert feedback.count("cell 2 of zoe.ipynb, line 3: stopped") == 1  # once, not once a question
     assert "[notebook]" not in feedback
+
+
+def test_more_bad_notebooks_get_clear_notes(monkeypatch):
+    import sys
+
+    assert read_notebook("{é".encode("latin-1"), "f.ipynb", MODULES).notes == [
+        "f.ipynb is not UTF-8 text, so it could not be read as a notebook"]
+    assert read_notebook(b'["a", "list"]', "g.ipynb", MODULES).notes == [
+        "g.ipynb is not a Jupyter notebook (no list of cells): nothing in it was graded"]
+    old = {"nbformat": 2, "worksheets": [], "metadata": {}}
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # as in check.py, with numpy and pytest alone
+    assert read_notebook(json.dumps(old).encode(), "h.ipynb", MODULES).notes == [
+        "h.ipynb is in the old notebook format 2: open and save it in a current Jupyter, then check it again"]
+
+
+def test_the_last_definition_wins_in_execute_mode_too(tmp_path):
+    import subprocess
+    import sys
+
+    built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\n    return 1\n",
+                             "def deriv(f, x):\n    return 2\n"), "ana.ipynb", MODULES, KNOWN, mode="execute")
+    (tmp_path / "foundations.py").write_bytes(built.modules["foundations"][0])
+    result = subprocess.run([sys.executable, "-c", "import foundations as f; print(f.deriv(None, 0))"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.stdout == "2\n", result.stderr
+    assert ("ana.ipynb: cell 2 has no module line; it defines deriv, so it was graded as part of foundations.py"
+            ) in built.notes
+    assert ("foundations.py (from ana.ipynb): deriv is defined in cells 1, 2; the last one (cell 2) is graded, "
+            "as when the notebook runs top to bottom") in built.notes

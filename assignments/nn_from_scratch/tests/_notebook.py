@@ -563,6 +563,15 @@ def _assemble_execute(module: str, cells: list[_Cell], label: str, note, limit: 
     note(f"{module}.py was built from {label} in execute mode: every code cell runs in order before grading "
          f"(each for at most {limit:g} s, all for at most {total:g} s); {module}'s are cells "
          f"{', '.join(map(str, mine))}")
+    seen: dict[str, list[int]] = {}
+    for cell in cells:
+        if cell.tag == module:
+            for name in sorted(cell.defines):
+                seen.setdefault(name, []).append(cell.number)
+    for name, numbers in seen.items():
+        if len(numbers) > 1:
+            note(f"{module}.py (from {label}): {name} is defined in cells {', '.join(map(str, numbers))}; "
+                 f"the last one (cell {numbers[-1]}) is graded, as when the notebook runs top to bottom")
     return source.encode("utf-8", "surrogatepass"), []
 
 
