@@ -140,7 +140,7 @@ def test_execute_mode_runs_every_cell_under_a_limit_and_goes_on(tmp_path):
                              "def train(X):\n    return deriv(None, X) * SCALE\n",
                              "%%module linear_regression\nSCALE = float(sum([1, 2]))\n",
                              "%%module linear_regression\nx = 0\nwhile True: x += 1\n",
-                             "%%module neural_network\n\nraise ValueError('bad cell')\n",
+                             "%%module neural_network\n\nraise ValueError('bad\\ncell')\n",  # one line in the report
                              "%%module linear_regression\nimport os\n"
                              "BACKEND = ('PLOTS' in globals() and PLOTS or 'apart') + ' ' + os.environ['MPLBACKEND']\n"),
                           "ana.ipynb", MODULES, KNOWN, mode="execute", cell_timeout=1.0)

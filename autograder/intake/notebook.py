@@ -515,7 +515,7 @@ def _ag_notebook(here, label, cells, limit, total):
                   % (number, label, error.lineno, error.msg))
         except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next cell runs
             try:
-                message = str(error)[:300]
+                message = " ".join(str(error).split())[:300]  # one line: it becomes one note
             except BaseException:
                 message = "(its message could not be shown)"
             print("[notebook] cell %d of %s%s: %s: %s; the cells below still ran"
