@@ -147,9 +147,9 @@ def test_execute_mode_runs_every_cell_under_a_limit_and_goes_on(tmp_path):
     assert set(built.modules) == set(MODULES)
     for name in MODULES:
         (tmp_path / f"{name}.py").write_bytes(built.modules[name][0])
-    result = subprocess.run([sys.executable, "-c", "import linear_regression as m, foundations as f; "
-                             "print(m.train(2), m.BACKEND, m.deriv is sys.modules['foundations'].deriv)"
-                             .replace("import ", "import sys, ", 1)],
+    result = subprocess.run([sys.executable, "-c", "import sys, numpy  # loaded already in the worker\n"
+                             "import linear_regression as m, foundations as f\n"
+                             "print(m.train(2), m.BACKEND, m.deriv is sys.modules['foundations'].deriv)"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [

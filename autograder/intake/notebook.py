@@ -492,6 +492,9 @@ def _ag_notebook(here, label, cells, limit, total):
     def stop(signum, frame):
         raise CellTimeout()
 
+    def report(text):  # flushed: the grader may kill this process before it exits
+        print("[notebook] " + text, flush=True)
+
     def where(error, filename):
         lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
         return ", line %d" % lines[-1] if lines else ""
@@ -501,24 +504,24 @@ def _ag_notebook(here, label, cells, limit, total):
         filename = _ag_os.path.join(folder, "cell %d of %s" % (number, label))
         left = end - time.monotonic()
         if left <= 0:
-            print("[notebook] cell %d of %s was not run: the notebook's cells used up their %g s" % (number, label, total))
+            report("cell %d of %s was not run: the notebook's cells used up their %g s" % (number, label, total))
             continue
         previous = signal.signal(signal.SIGALRM, stop)
         signal.setitimer(signal.ITIMER_REAL, min(limit, left))
         try:
             exec(compile(source, filename, "exec", flags, dont_inherit=True), spaces.get(owner, notebook))
         except CellTimeout as error:
-            print("[notebook] cell %d of %s%s: stopped after %.2g s (the grader runs a cell for at most %g s); "
+            report("cell %d of %s%s: stopped after %.2g s (the grader runs a cell for at most %g s); "
                   "the cells below still ran" % (number, label, where(error, filename), min(limit, left), limit))
         except SyntaxError as error:
-            print("[notebook] cell %d of %s, line %s: SyntaxError: %s; the cells below still ran"
+            report("cell %d of %s, line %s: SyntaxError: %s; the cells below still ran"
                   % (number, label, error.lineno, error.msg))
         except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next cell runs
             try:
                 message = " ".join(str(error).split())[:300]  # one line: it becomes one note
             except BaseException:
                 message = "(its message could not be shown)"
-            print("[notebook] cell %d of %s%s: %s: %s; the cells below still ran"
+            report("cell %d of %s%s: %s: %s; the cells below still ran"
                   % (number, label, where(error, filename), type(error).__name__, message))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
