@@ -160,7 +160,8 @@ def test_execute_mode_runs_every_cell_under_a_limit_and_goes_on(tmp_path):
     assert ("ana.ipynb: cell 2 has no module line, so it runs in the notebook's own namespace (execute mode); "
             "what it defines is not graded") in built.notes
     assert ("linear_regression.py was built from ana.ipynb in execute mode: every code cell runs in order "
-            "before grading (each for at most 1 s, all for at most 6 s); linear_regression's are cells 3, 4, 5, 7"
+            "before grading (each for at most 1 s, all for at most 6 s); the cells of linear_regression are "
+            "3, 4, 5, 7"
             ) in built.notes
 
 

@@ -564,7 +564,7 @@ def _assemble_execute(module: str, cells: list[_Cell], label: str, note, limit: 
               + f"{float(limit)!r}, {float(total)!r})\n")
     mine = [c.number for c in cells if c.tag == module]
     note(f"{module}.py was built from {label} in execute mode: every code cell runs in order before grading "
-         f"(each for at most {limit:g} s, all for at most {total:g} s); {module}'s are cells "
+         f"(each for at most {limit:g} s, all for at most {total:g} s); the cells of {module} are "
          f"{', '.join(map(str, mine))}")
     seen: dict[str, list[int]] = {}
     for cell in cells:
