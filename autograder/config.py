@@ -64,13 +64,16 @@ class NotebookSettings(_Model):
 
     #: ``definitions``: keep imports, definitions and constant assignments, skip every other
     #: top-level statement (training runs, plots, downloads) and list what was skipped;
-    #: ``execute``: run every cell of a module, in order, when the worker imports it, each under
-    #: ``cell_timeout`` with matplotlib's non-GUI backend; a failing cell is reported (in what the
-    #: code printed) and the next one runs.
+    #: ``execute``: before grading, the worker runs every code cell of the notebook in order, each
+    #: under ``cell_timeout`` with matplotlib's non-GUI backend; a failing cell is reported in the
+    #: feedback (cell and line) and the next one runs.
     mode: Literal["definitions", "execute"] = "definitions"
-    #: Seconds one cell may run in ``execute`` mode. A module's cells all run while it is imported,
-    #: which counts against its first question's ``timeout``: keep their sum below it.
+    #: Seconds one cell may run in ``execute`` mode.
     cell_timeout: float = Field(default=2, gt=0)
+    #: Seconds all of a notebook's cells together may run in ``execute`` mode (later cells are not
+    #: run). Every question's worker runs the cells again, and this time is added to the question's
+    #: ``timeout`` for it (it also counts against ``submission_timeout``).
+    total_timeout: float = Field(default=6, gt=0)
 
 
 class QuestionSpec(_Model):

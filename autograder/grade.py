@@ -135,6 +135,11 @@ def _graded(run: SubmissionRun, output: str, dropped: int, config: GradingConfig
     notes = ()  # score() adds the load step's notes itself
     if dropped:
         notes = (f"your code printed more than {config.limits.output_kb} KB; only the start is shown",)
+    if config.notebook.mode == "execute":  # what the notebook's cells did, once each (not once a question)
+        from .intake.notebook import cell_reports
+
+        output, reports = cell_reports(output)
+        notes += reports
     return score(run.loaded, run.loaded.student, run.cases, config, isolation=level, notes=notes,
                  output=output, seconds=round(time.perf_counter() - run.started, 3))
 
@@ -284,7 +289,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
           workdir: Path | None = None, force: bool = False, only: Sequence[str] | None = None,
           questions: Sequence[str] | None = None, scheduler: str | None = None,
           sources: Sequence[SubmissionSource] | None = None, report_options: dict | None = None,
-          similarity: bool = False) -> GradeSummary:
+          similarity: bool = False, validate: bool = True) -> GradeSummary:
     """Grade the submissions found in `paths` into the grade store of `out`, and render its reports.
 
     Rerunning on the same `out` resumes: only (submission, question) pairs whose content hash or
@@ -315,6 +320,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             `policy.report_options`; applied when rendering, so every regrade keeps them.
         similarity: also compare the submitted modules pairwise (`similarity.check`) and list
             the similar pairs in the class report (flags only; no grade changes).
+        validate: first check grading.yml, the hidden suites and solutions/ against each other
+            (`validate.problems` without the public checks: ~0.1 s), before any student code runs.
 
     Returns:
         A `GradeSummary` (``interrupted`` after Ctrl-C: the finished work is stored and rendered).
@@ -322,12 +329,19 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     Raises:
         locate.LocateError: a path does not exist, or `only` names an id not found.
         sandbox.SandboxError: the requested isolation is not available. config.ConfigError:
-            grading.yml is invalid, or `questions` names a question it does not have.
+            grading.yml is invalid, disagrees with the hidden suites or solutions/ (`validate`), or
+            `questions` names a question it does not have.
         store.StoreError: ``out/grades.sqlite`` is damaged, foreign, or in use by another run.
         ValueError: `scheduler` is malformed. OSError: the scheduler cannot be reached.
     """
     started = time.perf_counter()
     config = config or load_config()
+    if validate:
+        from .authoring.validate import problems  # as the command line does, without the public checks
+        found = problems(config, public_checks=False)
+        if found:
+            raise ConfigError("grading.yml, the hidden suites and solutions/ disagree, so nothing was graded: "
+                              + "; ".join(found))
     for qid in questions or ():
         if qid not in config.questions:
             raise ConfigError(f"--question {qid}: no such question; grading.yml has {', '.join(config.questions)}")

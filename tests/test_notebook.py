@@ -128,27 +128,66 @@ def test_bad_notebooks_get_clear_notes():
     assert "foundations" in built.modules
 
 
-def test_execute_mode_runs_each_cell_under_a_limit_and_goes_on(tmp_path):
-    """Every cell runs at import, in order; a cell that loops or raises is reported and the next runs."""
+def test_execute_mode_runs_every_cell_under_a_limit_and_goes_on(tmp_path):
+    """Every code cell of the notebook runs at import, in order, each module's in its own namespace:
+    a cell that loops or raises is reported by cell and line and the next one runs."""
     import subprocess
     import sys
 
-    built = read_notebook(nb("%%module linear_regression\ndef train(X):\n    return X * SCALE\n",
+    built = read_notebook(nb("%%module foundations\nimport numpy as np\ndef deriv(f, x):\n    return 2 * x\n",
+                             "%matplotlib inline\nimport os\nPLOTS = os.environ['MPLBACKEND']\n",
+                             "%%module linear_regression\nfrom foundations import deriv\n"
+                             "def train(X):\n    return deriv(None, X) * SCALE\n",
                              "%%module linear_regression\nSCALE = float(sum([1, 2]))\n",
-                             "%%module linear_regression\nwhile True:\n    pass\n",
-                             "%%module linear_regression\nraise ValueError('bad cell')\n",
-                             "%%module linear_regression\nimport os\nBACKEND = os.environ['MPLBACKEND']\n"),
+                             "%%module linear_regression\nx = 0\nwhile True: x += 1\n",
+                             "%%module neural_network\n\nraise ValueError('bad\\ncell')\n",  # one line in the report
+                             "%%module linear_regression\nimport os\n"
+                             "BACKEND = ('PLOTS' in globals() and PLOTS or 'apart') + ' ' + os.environ['MPLBACKEND']\n"),
                           "ana.ipynb", MODULES, KNOWN, mode="execute", cell_timeout=1.0)
-    (tmp_path / "linear_regression.py").write_bytes(built.modules["linear_regression"][0])
-    result = subprocess.run([sys.executable, "-c", "import linear_regression as m; print(m.train(2), m.BACKEND)"],
+    assert set(built.modules) == set(MODULES)
+    for name in MODULES:
+        (tmp_path / f"{name}.py").write_bytes(built.modules[name][0])
+    result = subprocess.run([sys.executable, "-c", "import sys, numpy  # loaded already in the worker\n"
+                             "import linear_regression as m, foundations as f\n"
+                             "print(m.train(2), m.BACKEND, m.deriv is sys.modules['foundations'].deriv)"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "[grader] cell 3 ran for more than 1 s and was stopped; the next cell runs",
-        "[grader] cell 4 raised ValueError: bad cell; the next cell runs",
-        "6.0 Agg"]
-    assert ("linear_regression.py was built from the code cells of ana.ipynb (execute mode: cells 1, 2, 3, 4, 5 "
-            "run in order when it is imported, each for at most 1 s)") in built.notes
+        "[notebook] cell 5 of ana.ipynb, line 3: stopped after 1 s (the grader runs a cell for at most 1 s); "
+        "the cells below still ran",
+        "[notebook] cell 6 of ana.ipynb, line 3: ValueError: bad cell; the cells below still ran",
+        "12.0 apart Agg True"]
+    assert ("ana.ipynb: cell 2 has no module line, so it runs in the notebook's own namespace (execute mode); "
+            "what it defines is not graded") in built.notes
+    assert ("linear_regression.py was built from ana.ipynb in execute mode: every code cell runs in order "
+            "before grading (each for at most 1 s, all for at most 6 s); the cells of linear_regression are "
+            "3, 4, 5, 7"
+            ) in built.notes
+
+
+def test_execute_mode_stops_running_cells_after_the_total_limit(tmp_path):
+    import subprocess
+    import sys
+
+    built = read_notebook(nb("%%module foundations\nimport time\ntime.sleep(5)\n",
+                             "%%module foundations\ntime.sleep(5)\n",
+                             "%%module foundations\ndef deriv(f, x):\n    return 1\n"),
+                          "ana.ipynb", MODULES, KNOWN, mode="execute", cell_timeout=0.5, total_timeout=0.8)
+    (tmp_path / "foundations.py").write_bytes(built.modules["foundations"][0])
+    result = subprocess.run([sys.executable, "-c", "import foundations as f; print(hasattr(f, 'deriv'))"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("[notebook] cell 1 of ana.ipynb, line 3: stopped after 0.5 s")
+    assert lines[1].startswith("[notebook] cell 2 of ana.ipynb, line 2: stopped after 0.")  # what was left
+    assert lines[2:] == ["[notebook] cell 3 of ana.ipynb was not run: the notebook's cells used up their 0.8 s",
+                         "False"]
+
+
+def test_cell_reports_become_notes_once_each():
+    from autograder.intake.notebook import cell_reports
+
+    output = "[notebook] cell 2 of a.ipynb, line 1: ValueError: x\nhello\n[notebook] cell 2 of a.ipynb, line 1: ValueError: x\n"
+    assert cell_reports(output) == ("hello\n", ("cell 2 of a.ipynb, line 1: ValueError: x",))
 
 
 def test_graded_in_the_sandbox_an_error_points_at_the_cell(tmp_path):
@@ -189,11 +228,43 @@ def test_execute_mode_through_the_sandbox(tmp_path):
     (folder / "zoe.ipynb").write_bytes(nb(
         "%%module foundations\ndef deriv(func, input_, diff=None):\n    step = STEP if diff is None else diff\n"
         "    return (func(input_ + step) - func(input_ - step)) / (2 * step)\n",
-        "%%module foundations\nwhile True:\n    pass\n",
+        "%%module foundations\nimport time\nwhile True: pass\n",
         "%%module foundations\nSTEP = sum([0.0005, 0.0005])  # a call: only execute mode runs it\n"))
     summary = grade([folder / "zoe.ipynb"], tmp_path / "out", jobs=1, progress=False, config=config)
     row = summary.results[0]
     assert row.status.value == "graded"
     feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
     assert "`foundations.deriv`: 2 / 2 points" in feedback
-    assert "[grader] cell 2 ran for more than 1 s and was stopped; the next cell runs" in feedback
+    assert ("cell 2 of zoe.ipynb, line 3: stopped after 1 s (the grader runs a cell for at most 1 s); the cells "
+            "below still ran") in feedback
+    assert feedback.count("cell 2 of zoe.ipynb, line 3: stopped") == 1  # once, not once a question
+    assert "[notebook]" not in feedback
+
+
+def test_more_bad_notebooks_get_clear_notes(monkeypatch):
+    import sys
+
+    assert read_notebook("{é".encode("latin-1"), "f.ipynb", MODULES).notes == [
+        "f.ipynb is not UTF-8 text, so it could not be read as a notebook"]
+    assert read_notebook(b'["a", "list"]', "g.ipynb", MODULES).notes == [
+        "g.ipynb is not a Jupyter notebook (no list of cells): nothing in it was graded"]
+    old = {"nbformat": 2, "worksheets": [], "metadata": {}}
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # as in check.py, with numpy and pytest alone
+    assert read_notebook(json.dumps(old).encode(), "h.ipynb", MODULES).notes == [
+        "h.ipynb is in the old notebook format 2: open and save it in a current Jupyter, then check it again"]
+
+
+def test_the_last_definition_wins_in_execute_mode_too(tmp_path):
+    import subprocess
+    import sys
+
+    built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\n    return 1\n",
+                             "def deriv(f, x):\n    return 2\n"), "ana.ipynb", MODULES, KNOWN, mode="execute")
+    (tmp_path / "foundations.py").write_bytes(built.modules["foundations"][0])
+    result = subprocess.run([sys.executable, "-c", "import foundations as f; print(f.deriv(None, 0))"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.stdout == "2\n", result.stderr
+    assert ("ana.ipynb: cell 2 has no module line; it defines deriv, so it was graded as part of foundations.py"
+            ) in built.notes
+    assert ("foundations.py (from ana.ipynb): deriv is defined in cells 1, 2; the last one (cell 2) is graded, "
+            "as when the notebook runs top to bottom") in built.notes

@@ -469,7 +469,7 @@ def test_check_notebook_reads_cells_as_the_grader_does(unpacked, tmp_path):
                                  tmp_path / "guarded.ipynb")
     result = run(["check.py", "--notebook", str(guarded), "foundations"], cwd=unpacked)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "has no %%module line and defines no function of one part: it was left out" in result.stdout
+    assert "has no module line and defines nothing a module has: it was left out" in result.stdout
     left_in = with_untagged_cell(solved, "raise RuntimeError('an experiment left in')\n", tmp_path / "left.ipynb")
     result = run(["check.py", "--notebook", str(left_in), "deriv"], cwd=unpacked)
     assert result.returncode == 0, result.stdout
@@ -485,6 +485,55 @@ def test_check_notebook_reads_cells_as_the_grader_does(unpacked, tmp_path):
     result = run(["check.py", "--notebook", str(redefined), "deriv"], cwd=unpacked)
     assert result.returncode == 1
     assert statuses(result.stdout) == {"foundations.deriv": "FAILED"}
+
+
+WITHOUT_IPYTHON = ("import runpy, sys; sys.modules['IPython'] = sys.modules['nbformat'] = None; "
+                   "sys.argv = ['check.py'] + sys.argv[1:]; runpy.run_path('check.py', run_name='__main__')")
+
+
+@pytest.mark.parametrize("ipython", [True, False], ids=["with IPython", "numpy and pytest alone"])
+def test_check_notebook_keeps_what_the_grader_keeps(unpacked, tmp_path, ipython, monkeypatch):
+    """`check.py --notebook` reads a notebook with the grader's own reader (definitions mode): a
+    training run, a download and an endless loop at the top level of a module's cell are skipped
+    and listed, a magic is dropped, and the notes are the grader's, word for word; with IPython or
+    without it (a student's environment has numpy and pytest alone)."""
+    from autograder.intake.load import _reference_functions
+    from autograder.intake.notebook import read_notebook
+
+    sources = {m: (SOLUTIONS / f"{m}.py").read_text(encoding="utf-8") for m in GRADED_MODULES}
+    solved = tmp_path / "solved.ipynb"
+    solved.write_text(rel.build_notebook(sources, ()), encoding="utf-8")
+    content = json.loads(solved.read_text(encoding="utf-8"))
+    last = max(i for i, c in enumerate(content["cells"])
+               if c["cell_type"] == "code" and c["metadata"].get("autograder", {}).get("module") == "foundations")
+    content["cells"].insert(last + 1, {
+        "cell_type": "code", "id": "training", "metadata": {}, "execution_count": None, "outputs": [],
+        "source": "%%module foundations\n%matplotlib inline\nimport urllib.request\n"
+                  "urllib.request.urlretrieve('https://example.org/big.bin', 'big.bin')\n"
+                  "losses = [deriv(square, x) for x in range(10)]\nwhile True:\n    pass\n"})
+    trained = tmp_path / "trained.ipynb"
+    trained.write_text(json.dumps(content), encoding="utf-8")
+    args = ["check.py", "--notebook", str(trained), "foundations"]
+    result = run(args if ipython else ["-c", WITHOUT_IPYTHON, *args[1:]], cwd=unpacked)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert set(statuses(result.stdout).values()) == {"PASSED"}
+    if not ipython:  # the same reader without IPython: the same notes
+        monkeypatch.setitem(sys.modules, "IPython.core.inputtransformer2", None)
+    grader = read_notebook(trained.read_bytes(), "trained.ipynb", list(GRADED_MODULES), _reference_functions())
+    skipped = next(n for n in grader.notes if n.startswith("foundations.py (from trained.ipynb): the grader keeps"))
+    assert "line 4: urllib.request.urlretrieve(" in skipped and "line 6: while True:" in skipped
+    assert "line 2: %matplotlib inline" in skipped  # a call, skipped with the rest
+    for note in grader.notes:
+        assert note in result.stdout
+
+
+def test_check_notebook_reports_a_bad_notebook(unpacked, tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [', encoding="utf-8")
+    result = run(["check.py", "--notebook", str(broken)], cwd=unpacked)
+    assert "broken.ipynb is not a notebook: it is not valid JSON (line 1, column 12: " in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert set(statuses(result.stdout).values()) == {"NOT IMPLEMENTED"}  # the .py stubs beside it
 
 
 def test_a_wrong_answer_gets_a_calm_message_with_a_hint(unpacked, tmp_path):

@@ -91,3 +91,19 @@ def test_public_checks_that_fail_on_the_reference_are_reported(tmp_path):
     path.write_text(wrong, encoding="utf-8")
     found = validate.public_check_problems(load_config(repo / "grading.yml"), repo)
     assert found and found[0].startswith("public checks on the reference: FAILED") and "foundations.deriv" in found[0]
+
+
+def test_grade_called_as_a_library_function_validates_first(tmp_path):
+    """`grade()` (not only the command line) refuses a grading.yml that disagrees with the suites,
+    before it looks at a submission or writes anything."""
+    from autograder.config import ConfigError
+    from autograder.grade import grade
+
+    config = config_with(tmp_path, lambda d: d["questions"].update({"foundations.chain_length_2": {"points": 1}}))
+    with pytest.raises(ConfigError) as raised:
+        grade([ROOT / "data" / "submissions"], tmp_path / "out", jobs=1, progress=False, config=config)
+    assert str(raised.value) == (
+        "grading.yml, the hidden suites and solutions/ disagree, so nothing was graded: grading.yml: question "
+        "foundations.chain_length_2 has no hidden test case (@pytest.mark.question('foundations.chain_length_2') "
+        "in autograder/suites/)")
+    assert not (tmp_path / "out").exists()

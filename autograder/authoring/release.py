@@ -1053,6 +1053,9 @@ def build_release(layout: Layout) -> Release:
     if not layout.compare_file.is_file():
         raise ReleaseError(f"{layout.display(layout.compare_file)}: missing (shipped as tests/_compare.py)")
     add("tests/_compare.py", layout.compare_file.read_bytes())
+    from ..intake import notebook as _notebook  # check.py --notebook reads cells as the grader does
+
+    add("tests/_notebook.py", Path(_notebook.__file__).read_bytes())
     public = sorted(layout.public_tests_dir.glob("*.py")) if layout.public_tests_dir.is_dir() else []
     if not any(p.name.startswith("test_") for p in public):
         raise ReleaseError(f"{layout.display(layout.public_tests_dir)}: no test_*.py public checks")

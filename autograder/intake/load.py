@@ -461,7 +461,8 @@ def _from_notebook(data: bytes, label: str, state: _State) -> None:
     settings = state.notebook
     built = read_notebook(data, label, state.modules, _reference_functions(),
                           mode=getattr(settings, "mode", "definitions"),
-                          cell_timeout=getattr(settings, "cell_timeout", 2.0))
+                          cell_timeout=getattr(settings, "cell_timeout", 2.0),
+                          total_timeout=getattr(settings, "total_timeout", 6.0))
     state.notes.extend(built.notes)
     for module, (source, cell_map) in built.modules.items():
         if module in state.found or module in state.refused:

@@ -1,5 +1,9 @@
 """Notebooks into modules, without running them (trusted code: nothing here executes a cell).
 
+This file is also shipped in the student release as ``tests/_notebook.py``: ``check.py --notebook``
+reads a notebook with the same `read_notebook`, so a student sees locally what the grader keeps.
+It needs the standard library only (IPython and nbformat are used when present).
+
 A submitted notebook is read cell by cell (`read_notebook`):
 
 * **Which module.** A code cell belongs to a module when its metadata says so
@@ -19,11 +23,16 @@ A submitted notebook is read cell by cell (`read_notebook`):
 * **IPython syntax** goes through IPython's own transformer (``TransformerManager``), so
   ``%matplotlib inline`` or ``!pip install x`` become calls, skipped like any other; a magic inside
   a function body becomes ``pass``; ``%%time``-style cells keep their Python body; other cell
-  magics (``%%bash``, ``%%writefile``) are skipped. Without IPython, magic lines are commented out.
+  magics (``%%bash``, ``%%writefile``) are skipped. Without IPython (the release's
+  check.py), a top-level magic line becomes ``get_ipython()``, a call skipped the same way.
 * **Line numbers.** The rebuilt module is a small loader that compiles each cell's kept lines
   on its own (skipped lines are blank) under the name ``cell N of <notebook>``, so an error in
   the student's code names the cell and its line as Jupyter shows them. A syntax error names the
   cell and its line too, and leaves that cell out.
+* **Execute mode** (``notebook.mode: execute``): each module's file runs every code cell of the
+  notebook when the worker imports it (`_assemble_execute`), each under ``cell_timeout`` and all
+  under ``total_timeout``, with matplotlib's ``Agg`` backend; a failing or stopped cell prints a
+  `CELL_REPORT` line naming its cell and line, which `cell_reports` turns into a note.
 * **Bad notebooks** (invalid JSON, an old format, no code cell, huge saved outputs, the same
   function in two cells) get a note each; nothing here raises on student input.
 """
@@ -101,17 +110,17 @@ def _plain_python(source: str) -> tuple[str, str | None]:
     source = "\n".join(lines)
     try:
         from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:  # without IPython: magic lines become comments
-        return "\n".join("# " + line if _MAGIC_LINE.match(line) else line for line in lines), None
+    except ImportError:  # without IPython (check.py): a call, skipped like IPython's, the magic kept as a comment
+        return "\n".join("get_ipython()  # " + line if _MAGIC_LINE.match(line) else line for line in lines), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             transformed = TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 - the transformer on hostile input: fall back to comments
-        return "\n".join("# " + line if _MAGIC_LINE.match(line) else line for line in lines), None
+        return "\n".join("get_ipython()  # " + line if _MAGIC_LINE.match(line) else line for line in lines), None
     if transformed.count("\n") != source.count("\n") + (0 if source.endswith("\n") else 1):
         # the transformer joined lines (e.g. a multi-line magic): keep line numbers with comments
-        return "\n".join("# " + line if _MAGIC_LINE.match(line) else line for line in lines), None
+        return "\n".join("get_ipython()  # " + line if _MAGIC_LINE.match(line) else line for line in lines), None
     return transformed, None
 
 
@@ -207,7 +216,7 @@ def _describe(node: ast.stmt, lines: list[str]) -> str:
 
 def read_notebook(data: bytes, label: str, modules: Sequence[str],
                   known: Mapping[str, Iterable[str]] | None = None, *, mode: str = "definitions",
-                  cell_timeout: float = 2.0) -> NotebookModules:
+                  cell_timeout: float = 2.0, total_timeout: float = 6.0) -> NotebookModules:
     """Rebuild the assignment's modules from a notebook's code cells.
 
     Args:
@@ -218,6 +227,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             graded functions of grading.yml), besides what the module's own cells define.
         mode: ``definitions`` (keep definitions, skip the rest) or ``execute`` (`_assemble_execute`).
         cell_timeout: seconds one cell may run in ``execute`` mode.
+        total_timeout: seconds all cells together may run in ``execute`` mode (then the rest is not run).
 
     Returns:
         The modules found and the notes; never raises on a bad notebook.
@@ -246,8 +256,12 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
         return out
     version = raw.get("nbformat")
     if isinstance(version, int) and version < 4:
-        import nbformat
-
+        try:
+            import nbformat
+        except ImportError:  # the release's check.py runs with numpy and pytest alone
+            note(f"{label} is in the old notebook format {version}: open and save it in a current Jupyter, "
+                 "then check it again")
+            return out
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -326,6 +340,9 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             shown = ", ".join(sorted(entry.defines & defined_by[owners[0]]))
             note(f"{label}: cell {number_text(entry)} has no module line; it defines {shown}, so it was "
                  f"graded as part of {owners[0]}.py")
+        elif mode == "execute":
+            note(f"{label}: cell {number_text(entry)} has no module line, so it runs in the notebook's own "
+                 "namespace (execute mode); what it defines is not graded")
         elif any(not isinstance(n, (ast.Import, ast.ImportFrom, ast.Expr)) or
                  (isinstance(n, ast.Expr) and not _is_magic_call(n)) for n in entry.tree.body):
             what = "defines functions of more than one module" if owners else "defines nothing a module has"
@@ -335,7 +352,8 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
     for module in modules:
         mine = [c for c in cells if c.tag == module]
         if mine and mode == "execute":
-            out.modules[module] = _assemble_execute(module, mine, label, note, cell_timeout)
+            out.modules[module] = _assemble_execute(module, cells, label, note, cell_timeout, total_timeout,
+                                                    modules)
         elif mine:
             out.modules[module] = _assemble(module, mine, label, note)
     if not out.modules and not out.notes:
@@ -429,51 +447,153 @@ def _assemble(module: str, cells: list[_Cell], label: str, note) -> tuple[bytes,
 
 
 _EXECUTE_PRELUDE = """\
-# Built by the grader from {label} in execute mode: importing this module runs the notebook's
-# cells of {module}, in order, each for at most {limit:g} s; a failing cell is reported and the next runs.
+# Built by the grader from {label} in execute mode: importing this module runs every code cell of the
+# notebook, in order, as Jupyter would: a module's cells in that module's namespace (the others are
+# registered in sys.modules, so that `import foundations` in a cell finds the notebook's), the other
+# cells in the notebook's own namespace. Each cell runs for at most {limit:g} s and all of them for at
+# most {total:g} s; a failing cell is reported (a "[notebook]" line) and the next one runs.
 import os as _ag_os
-import signal as _ag_signal
 
 _ag_os.environ["MPLBACKEND"] = "Agg"  # no GUI: plots go nowhere
 
 
-class _AgCellTimeout(BaseException):
-    pass
+def _ag_notebook(here, label, cells, limit, total):
+    import builtins
+    import signal
+    import sys
+    import time
+    import traceback
+    import types
 
+    class CellTimeout(BaseException):
+        pass
 
-def _ag_stop(signum, frame):
-    raise _AgCellTimeout()
+    class NoIPython:  # what IPython's transformer calls (%magics, !shell): nothing runs
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: [] if name == "getoutput" else None
 
+    def get_ipython():
+        return NoIPython()
 
-def _ag_run(number, source, limit):
-    previous = _ag_signal.signal(_ag_signal.SIGALRM, _ag_stop)
-    _ag_signal.setitimer(_ag_signal.ITIMER_REAL, limit)
-    try:
-        exec(compile(source, "<cell %d>" % number, "exec", dont_inherit=True), globals())
-    except _AgCellTimeout:
-        print("[grader] cell %d ran for more than %g s and was stopped; the next cell runs" % (number, limit))
-    except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next cell runs
-        print("[grader] cell %d raised %s: %s; the next cell runs" % (number, type(error).__name__, error))
-    finally:
-        _ag_signal.setitimer(_ag_signal.ITIMER_REAL, 0)
-        _ag_signal.signal(_ag_signal.SIGALRM, previous)
+    spaces = {{}}
+    notebook = {{"__name__": "__main__", "__builtins__": builtins, "get_ipython": get_ipython}}
+    for name in {modules!r}:
+        if name == here["__name__"]:
+            spaces[name] = here
+        else:
+            module = types.ModuleType(name)
+            module.__file__ = here["__file__"]
+            sys.modules[name] = module
+            spaces[name] = vars(module)
+        spaces[name].setdefault("get_ipython", get_ipython)
+        notebook[name] = sys.modules.get(name)
+    folder = _ag_os.path.dirname(_ag_os.path.abspath(here["__file__"]))
 
+    def stop(signum, frame):
+        raise CellTimeout()
+
+    def report(text):  # flushed: the grader may kill this process before it exits
+        print("[notebook] " + text, flush=True)
+
+    def where(error, filename):
+        lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
+        return ", line %d" % lines[-1] if lines else ""
+
+    end = time.monotonic() + total
+    for number, owner, source, flags in cells:
+        filename = _ag_os.path.join(folder, "cell %d of %s" % (number, label))
+        left = end - time.monotonic()
+        if left <= 0:
+            report("cell %d of %s was not run: the notebook's cells used up their %g s" % (number, label, total))
+            continue
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, min(limit, left))
+        try:
+            exec(compile(source, filename, "exec", flags, dont_inherit=True), spaces.get(owner, notebook))
+        except CellTimeout as error:
+            report("cell %d of %s%s: stopped after %.2g s (the grader runs a cell for at most %g s); "
+                  "the cells below still ran" % (number, label, where(error, filename), min(limit, left), limit))
+        except SyntaxError as error:
+            report("cell %d of %s, line %s: SyntaxError: %s; the cells below still ran"
+                  % (number, label, error.lineno, error.msg))
+        except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next cell runs
+            try:
+                message = " ".join(str(error).split())[:300]  # one line: it becomes one note
+            except BaseException:
+                message = "(its message could not be shown)"
+            report("cell %d of %s%s: %s: %s; the cells below still ran"
+                  % (number, label, where(error, filename), type(error).__name__, message))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 """
 
+#: How the lines an execute-mode module prints about its cells start (`cell_reports` lifts them out).
+CELL_REPORT = "[notebook] "
 
-def _assemble_execute(module: str, cells: list[_Cell], label: str, note,
-                      limit: float) -> tuple[bytes, list[tuple[int, int]]]:
-    """One module that runs its cells when imported (``execute`` mode), each under ``limit`` seconds.
 
-    Each cell is compiled on its own as ``<cell N>``, so an error names the cell and its line; a
-    cell that raises or runs out of time prints a ``[grader]`` line (the feedback shows what the
-    code printed) and the next cell runs. The prelude runs before any cell, so the cells' own
-    ``from __future__`` imports stay valid in their own compilation.
+def _assemble_execute(module: str, cells: list[_Cell], label: str, note, limit: float, total: float,
+                      modules: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
+    """One module that runs every code cell of the notebook when imported (``execute`` mode).
+
+    Args:
+        module: the module built (its cells run in its own namespace).
+        cells: every readable code cell of the notebook, in order; ``tag`` None for a cell of the
+            notebook's own namespace.
+        label: the notebook's name in messages.
+        note: appends a note.
+        limit: seconds one cell may run (SIGALRM in the worker's child; the rest of the cell is cut).
+        total: seconds all cells together may run; later cells are not run.
+        modules: the assignment's modules (each gets its namespace).
+
+    Each cell is compiled on its own as ``cell N of <label>`` beside the module file, so that an
+    error names the cell and its line as Jupyter shows them; a cell that raises or runs out of
+    time prints a `CELL_REPORT` line and the next cell runs.
     """
-    lines = _EXECUTE_PRELUDE.format(label=label.replace("\n", " "), module=module, limit=limit).split("\n")
+    import __future__
+
+    shown_label = _printable(label)
+    flags, rows = 0, []
     for cell in cells:
-        lines.append(f"_ag_run({cell.number}, {cell.source!r}, {float(limit)!r})")
-    note(f"{module}.py was built from the code cells of {label} (execute mode: cells "
-         f"{', '.join(str(c.number) for c in cells)} run in order when it is imported, each for at most "
-         f"{limit:g} s)")
-    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), []
+        if any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and
+               any(a.name == "annotations" for a in n.names) for n in cell.tree.body):
+            flags = __future__.annotations.compiler_flag  # holds for the later cells, as in IPython
+        rows.append(f"    ({cell.number}, {cell.tag!r}, {cell.source!r}, {flags}),")
+    source = (_EXECUTE_PRELUDE.format(label=shown_label, limit=limit, total=total, modules=tuple(modules))
+              + "_ag_notebook(globals(), " + repr(shown_label) + ", [\n" + "\n".join(rows) + "\n], "
+              + f"{float(limit)!r}, {float(total)!r})\n")
+    mine = [c.number for c in cells if c.tag == module]
+    note(f"{module}.py was built from {label} in execute mode: every code cell runs in order before grading "
+         f"(each for at most {limit:g} s, all for at most {total:g} s); the cells of {module} are "
+         f"{', '.join(map(str, mine))}")
+    seen: dict[str, list[int]] = {}
+    for cell in cells:
+        if cell.tag == module:
+            for name in sorted(cell.defines):
+                seen.setdefault(name, []).append(cell.number)
+    for name, numbers in seen.items():
+        if len(numbers) > 1:
+            note(f"{module}.py (from {label}): {name} is defined in cells {', '.join(map(str, numbers))}; "
+                 f"the last one (cell {numbers[-1]}) is graded, as when the notebook runs top to bottom")
+    return source.encode("utf-8", "surrogatepass"), []
+
+
+def cell_reports(output: str) -> tuple[str, tuple[str, ...]]:
+    """Lift the `CELL_REPORT` lines an execute-mode notebook printed out of a submission's output.
+
+    Every question's worker runs the notebook's cells again, so each line comes once per question:
+    they become notes, once each, in the order first printed.
+
+    Args:
+        output: what the submission's code printed (all its questions).
+
+    Returns:
+        ``(the output without those lines, the notes)``.
+    """
+    kept, reports = [], {}
+    for line in output.split("\n"):
+        if line.startswith(CELL_REPORT):
+            reports.setdefault(line[len(CELL_REPORT):], None)
+        else:
+            kept.append(line)
+    return "\n".join(kept), tuple(reports)

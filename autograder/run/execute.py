@@ -353,7 +353,9 @@ class GradingPlugin:
             q = self.config.question(question)
             key = self.worker_key(question)
             if self.slot.question != key:
-                deadline = min(time.monotonic() + q.timeout, run.deadline)
+                # execute mode: the worker first runs the notebook's cells (at most total_timeout s)
+                cells = self.config.notebook.total_timeout if self.config.notebook.mode == "execute" else 0
+                deadline = min(time.monotonic() + q.timeout + cells, run.deadline)
                 try:
                     self.slot.begin_question(key, module, {**callable_sources(self.config),
                                                               **prerequisites(self.config, question)}, deadline)

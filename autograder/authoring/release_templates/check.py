@@ -19,9 +19,7 @@ import argparse
 import contextlib
 import importlib
 import io
-import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -32,90 +30,44 @@ TESTS = HERE / "tests"
 OUTPUT_LINES = 8  # how many lines of your own printed output are shown under a failure
 
 
-MODULE_LINE = re.compile(r"^\s*(?:#\s*module\s*:|%%module)\s*(\S+)\s*$")
-SKIP_LINE = re.compile(r"^\s*#\s*autograder\s*:\s*skip\b")
-MAGIC_LINE = re.compile(r"^(\s*)([%!](?!=).*)$")
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
-
-
 NOTEBOOK_NOTES: list[str] = []
 
 
-def _defined(source: str) -> set[str]:
-    """The names of the top-level functions and classes of ``source`` (none if it does not parse)."""
+def _defined(path: Path) -> set[str]:
+    """The top-level functions and classes of the file ``path`` and the names it imports from a
+    module (none if it does not parse): as the grader knows the modules' functions."""
     import ast
 
     try:
-        tree = ast.parse("\n".join(MAGIC_LINE.sub(r"\1pass", line) for line in source.splitlines()))
-    except SyntaxError:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
         return set()
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))} | \
+        {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
 
 
 def modules_from_notebook(notebook: Path, folder: Path, modules: set[str]) -> list[str]:
     """Rebuild the modules from the code cells of ``notebook`` into ``folder``, as the grader does.
 
-    A code cell whose metadata (``autograder.module``) or first line (``%%module foundations`` or
-    ``# module: foundations``) names a module belongs to that module. A cell without either
-    belongs to the one module whose cells (or ``.py`` file here) define the same functions (a
-    function written again in a cell of its own); any other such cell is left out, and so are the cells marked
-    ``# autograder: skip`` (the check and training cells). Other IPython magics
-    (``%matplotlib inline``, ``!pip ...``) are commented out. (The grader also keeps only
-    definitions, imports and constants; here the module runs as written.)
+    The grader's own reader does it (``tests/_notebook.py``, the grader's notebook module): a
+    code cell belongs to the module its ``%%module`` line (or ``# module:`` line, or metadata)
+    names; an untagged cell to the one module whose functions it defines again, or it is left
+    out. Only imports, functions, classes and constants are kept; every other top-level
+    statement (a training run, a plot, a download) is skipped, and magics are dropped. Each cell
+    is compiled on its own, so an error names the cell and its line.
 
     Returns:
-        The names of the modules written; `NOTEBOOK_NOTES` says which cells were left out.
+        The names of the modules written; `NOTEBOOK_NOTES` gets what the grader would say about
+        the notebook (cells left out, statements skipped, a function defined twice).
     """
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    pieces: dict[str, list[str]] = {}
-    untagged: list[tuple[int, str]] = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        marks = (cell.get("metadata") or {}).get("autograder") or {}
-        first_line = source.lstrip("\n").split("\n", 1)[0]
-        if (isinstance(marks, dict) and marks.get("skip")) or SKIP_LINE.match(first_line):
-            continue
-        tag = marks.get("module") if isinstance(marks, dict) else None
-        match = MODULE_LINE.match(first_line)
-        if tag is None:
-            tag = match.group(1) if match else None
-        if match and first_line.lstrip().startswith("%%module"):
-            source = source.replace(first_line, "", 1)  # the line stays, blank: line numbers hold
-        if tag in modules:
-            pieces.setdefault(tag, []).append(source)
-        elif tag is None and source.strip():
-            untagged.append((number, source))
-    defines = {m: _defined("\n".join(pieces.get(m, []))) for m in modules}
-    for m in modules:  # the functions of the .py file beside the notebook, as the grader knows them
-        if (HERE / f"{m}.py").is_file():
-            defines[m] |= _defined((HERE / f"{m}.py").read_text(encoding="utf-8"))
-    for number, source in untagged:
-        owners = [m for m, names in defines.items() if _defined(source) & names]
-        if len(owners) == 1:
-            pieces.setdefault(owners[0], []).append(source)
-        else:
-            NOTEBOOK_NOTES.append(f"cell {number} has no %%module line and defines no function of one "
-                                  "part: it was left out")
-    for module, sources in pieces.items():
-        lines: list[str] = []
-        for source in sources:
-            cell_lines = source.splitlines()
-            first = next((line for line in cell_lines if line.strip()), "").lstrip()
-            if first.startswith("%%") and first[2:].split(" ", 1)[0] not in PYTHON_CELL_MAGICS:
-                lines += ["# " + line for line in cell_lines]
-            else:
-                for line in cell_lines:
-                    match = MAGIC_LINE.match(line)
-                    if match:
-                        indent, magic = match.groups()
-                        line = f"{indent}pass  # {magic}" if indent else f"# {magic}"
-                    lines.append(line)
-            lines.append("")
-        (folder / f"{module}.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return sorted(pieces)
+    from _notebook import read_notebook
+
+    known = {m: _defined(HERE / f"{m}.py") for m in modules}  # the functions the .py files define
+    built = read_notebook(notebook.read_bytes(), notebook.name, sorted(modules), known)
+    NOTEBOOK_NOTES.extend(built.notes)
+    for module, (source, _) in built.modules.items():
+        (folder / f"{module}.py").write_bytes(source)
+    return sorted(built.modules)
 
 
 # --- in the notebook: the %%module cell magic and the check cells ------------------------------
@@ -353,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             missing = sorted(graded - set(found))
             notes.append(f"Checking the code cells of {args.notebook.name} (modules: {', '.join(found) or 'none'})."
                          + (f" Not in the notebook, taken from the .py files: {', '.join(missing)}." if missing else ""))
-            notes += [f"{args.notebook.name}: {note}" for note in NOTEBOOK_NOTES]
+            notes += NOTEBOOK_NOTES
         try:
             from _questions import ASSIGNMENT
             from _support import ERROR, NOT_IMPLEMENTED, PASSED
