@@ -58,11 +58,15 @@ def instrument() -> None:
                                 sandbox.Slot.end_question)
 
     def begin_question(self, *args, **kwargs):
-        COUNTS["begin_question"] += 1
-        return begin(self, *args, **kwargs)
+        before = self._child
+        try:
+            return begin(self, *args, **kwargs)
+        finally:
+            COUNTS["children forked" if self._child is not None and self._child is not before
+                   else "children extended"] += 1
 
     def _extend(self, *args, **kwargs):
-        COUNTS["children extended"] += 1
+        COUNTS["children reset or extended"] += 1
         return extend(self, *args, **kwargs)
 
     def end_question(self):
@@ -150,7 +154,6 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = len(done)
-    COUNTS["children forked"] = COUNTS["begin_question"] - COUNTS["children extended"]
     import os
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{n} submissions ({args.kind}{', without ' + args.without if args.without else ''}), isolation {level.value} {note}, one job process, in-process pytest")
@@ -160,7 +163,7 @@ def main() -> int:
         print(f"sandbox CPU (the slot's cgroup: zygote, children) {sandbox_cpu:.2f} s "
               f"({sandbox_cpu / n * 1000:.1f} ms a submission)")
     print("per submission:")
-    for key in ("children forked", "children extended", "children closed", "sandbox calls",
+    for key in ("children forked", "children extended", "children reset or extended", "children closed", "sandbox calls",
                 "calls returning inputs", "hidden cases"):
         print(f"  {key:24} {COUNTS[key] / n:7.1f}")
     print("wall ms per submission, by question:")
