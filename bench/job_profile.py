@@ -118,6 +118,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--kind", choices=("solution", "mix"), default="solution")
     parser.add_argument("--cprofile", type=int, default=0, help="print the K costliest functions")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     parser.add_argument("--without", choices=("shared",), default=None,
                         help="turn a layer off (as bench/layers.py does) to see what it costs")
     args = parser.parse_args()
@@ -170,7 +171,7 @@ def main() -> int:
     for q, s in sorted(QUESTION_SECONDS.items(), key=lambda kv: -kv[1]):
         print(f"  {q:44} {s / n * 1000:7.1f}")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
     return 0
 
 
