@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.config import load_config
 import pytest
 
+from autograder.config import load_config
 from autograder.results import LoadedSubmission
 from autograder.run.execute import SUITES_DIR, Check, Student, callable_sources, prerequisites
 from autograder.run.sandbox import InProcessSlot
