@@ -376,7 +376,7 @@ def prepare_otter(work: Path, folder: Path, names: list[str]) -> tuple[Path, lis
     bundles = []
     for i, name in enumerate(names):
         loaded = load(sources[name], base / "loaded" / f"{i:03d}", modules)
-        code = {m: (loaded.directory / f"{m}.py").read_text(encoding="utf-8") for m in loaded.modules}
+        code = {m: (loaded.directory / f"{m}.py").read_bytes().decode("utf-8") for m in loaded.modules}  # newlines as they are (they seed the hidden inputs)
         bundle = base / f"{name}.py"
         bundle.write_text("# The student's modules in one file: otter run grades exactly one .py per "
                           "submission (see bench/otter/peer.py).\nSOURCES = " + repr(code) + "\n")

@@ -91,6 +91,12 @@ STUDENT = textwrap.dedent('''
         a[:] = 0
         return 1
 
+    def mutate_then_restore(a):
+        import threading
+        a[:] = 0
+        threading.Timer(0.05, lambda: a.__setitem__(slice(None), 1.0)).start()
+        return 1
+
     def pid_and_helper():
         return [os.getpid(), helper(0), float(np.random.rand())]
 
@@ -202,6 +208,26 @@ def test_prerequisites_traces_stubs_and_inputs(slot):
     a = np.ones(3)
     reply = call(slot, "mutate", a, return_inputs=True)
     assert reply["inputs_after"][0].tolist() == [0.0, 0.0, 0.0] and a.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_the_callers_arrays_are_read_before_any_process_can_restore_them(slot):
+    import numpy as np
+    for _ in range(3):
+        reply = call(slot, "mutate_then_restore", np.ones(3), return_inputs=True)
+        assert reply["inputs_after"][0].tolist() == [0.0, 0.0, 0.0]
+    time.sleep(0.1)  # the threads restore memory the grader no longer reads
+    assert call(slot, "ok", 2)["value"] == 4
+
+
+def test_a_call_that_returns_its_inputs_keeps_its_child_where_the_slot_can_be_frozen(slot):
+    import numpy as np
+    if getattr(slot, "_cg", None) is None or not slot._cg.can_freeze:
+        pytest.skip("no cgroup freezer here: the child is closed after such a call")
+    first = call(slot, "pid_and_helper")["value"]
+    assert call(slot, "mutate", np.ones(3), return_inputs=True)["inputs_after"][0].tolist() == [0.0] * 3
+    second = call(slot, "pid_and_helper")["value"]
+    assert second[0] == first[0]  # the same child: no fork, no second import
+    assert second[2] == first[2]  # whose random state was reset, as a fresh child's is
 
 
 @pytest.mark.parametrize("open_module,injected,module,inject,ok", [

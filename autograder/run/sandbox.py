@@ -362,6 +362,8 @@ def _uids_in_use() -> set[int]:
 
 # -- cgroups: memory, processes and CPU per slot ------------------------------------------------
 CGROUP_CONTROLLERS = ("memory", "pids", "cpu")
+#: How long `SlotCgroup.freeze` waits for the kernel to freeze a slot before giving up (seconds).
+FREEZE_SECONDS = 0.5
 #: inodes of a slot's scratch tmpfs: 300,000 empty files would otherwise cost ~300 MiB of kernel memory
 SCRATCH_INODES = 4096
 #: the zygote (numpy loaded, ~40 MB) and bubblewrap, on top of what one student process may use
@@ -383,7 +385,7 @@ def _cgroup_mounts() -> tuple[Path | None, dict[str, Path]]:
                     v2 = mount
                 elif fstype == "cgroup":
                     for opt in options.split(","):
-                        if opt in ("memory", "pids", "cpu", "cpuacct"):
+                        if opt in ("memory", "pids", "cpu", "cpuacct", "freezer"):
                             v1.setdefault(opt, mount)
     except OSError:
         pass
@@ -468,6 +470,7 @@ class SlotCgroup:
             self._write(d, "pids.max", str(processes))
             self._write(d, "cpu.max", "100000 100000")
             self._usage = (d / "cpu.stat", "usage_usec", 1e-6)
+            self._freeze = (d / "cgroup.freeze", "1", "0", d / "cgroup.events", "frozen 1")
         elif self.version == 1:
             for controller in ("memory", "pids", "cpu", "cpuacct"):
                 d = v1[controller] / _own_cgroup(1, controller).lstrip("/") / name
@@ -482,8 +485,57 @@ class SlotCgroup:
             self._write(cpu, "cpu.cfs_period_us", "100000")
             self._write(cpu, "cpu.cfs_quota_us", "100000")
             self._usage = (acct / "cpuacct.usage", "", 1e-9)
+            if "freezer" in v1:  # optional: without it a question is closed instead of frozen
+                try:
+                    fz = v1["freezer"] / _own_cgroup(1, "freezer").lstrip("/") / name
+                    fz.mkdir(exist_ok=True)
+                    if fz not in self.dirs:
+                        self.dirs.append(fz)
+                    self._freeze = (fz / "freezer.state", "FROZEN", "THAWED", fz / "freezer.state", "FROZEN")
+                except OSError:
+                    pass
         else:
             raise OSError(errno.ENOTSUP, "no usable cgroups")
+        self.thaw()  # a slot of the same uid left frozen by a grader that was killed
+
+    #: (file to write, freeze value, thaw value, file to read, text it holds once frozen); None: no freezer
+    _freeze: tuple[Path, str, str, Path, str] | None = None
+
+    @property
+    def can_freeze(self) -> bool:
+        """Whether the slot's processes can be frozen (cgroup v2 ``cgroup.freeze``, v1 freezer)."""
+        return self._freeze is not None
+
+    def freeze(self, timeout: float = FREEZE_SECONDS) -> bool:
+        """Stop every process of the slot (none can run, fork or write memory until `thaw`).
+
+        Returns:
+            True once the kernel reports the cgroup frozen; False (thawed again) if it does not
+            within `timeout` seconds or cannot be asked (the caller then kills the processes).
+        """
+        if self._freeze is None:
+            return False
+        control, frozen_value, _, state, frozen_text = self._freeze
+        end = time.monotonic() + timeout
+        try:
+            control.write_text(frozen_value)
+            while True:
+                text = state.read_text()
+                if frozen_text in text.split("\n") or text.strip() == frozen_text:
+                    return True
+                if time.monotonic() >= end:
+                    break
+                time.sleep(0.0002)
+        except OSError:
+            pass
+        self.thaw()
+        return False
+
+    def thaw(self) -> None:
+        """Let the slot's processes run again after `freeze`."""
+        if self._freeze is not None:
+            with contextlib.suppress(OSError):
+                self._freeze[0].write_text(self._freeze[2])
 
     @staticmethod
     def _write(folder: Path, name: str, value: str, optional: bool = False) -> None:
@@ -529,6 +581,7 @@ class SlotCgroup:
 
     def remove(self) -> None:
         """Kill what is left in the cgroups and remove them."""
+        self.thaw()  # a frozen process cannot die
         for d in self.dirs:
             for _ in range(50):
                 try:
@@ -1156,11 +1209,22 @@ class Slot:
             _close_shared(shared)
             raise
         if shared:
-            # the caller's arrays as they are after the call, read here: first every process of the
-            # question is killed (nothing can restore them after the reply), then the memory is read
-            self.end_question()
-            trusted = {i: _read_shared(fd, arr) for i, (fd, arr) in shared.items()}
+            # the caller's arrays as they are after the call, read here while no process of the
+            # question can run (nothing can restore them after the reply): every process of the slot
+            # is frozen, the memory read and the slot thawed; without a freezer (or if freezing
+            # fails) every process of the question is killed first instead, as a closed child is
+            frozen = self._cg is not None and self._cg.freeze()
+            if not frozen:
+                self.end_question()
+            try:
+                trusted = {i: _read_shared(fd, arr) for i, (fd, arr) in shared.items()}
+            finally:
+                if frozen:
+                    self._cg.thaw()
             _close_shared(shared)
+            if frozen and self._child is not None and self._question is not None:
+                # the next case starts from the random state a fresh child would have (`_extend`)
+                self._extend(self._question, dict.fromkeys(self._injected, ""))
             if head.get("call") == tag and head.get("ok") and type(reply) is dict:
                 after = reply.get("inputs_after")
                 after = list(after) if type(after) is list and len(after) == len(args) else [None] * len(args)

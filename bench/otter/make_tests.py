@@ -64,8 +64,8 @@ def render() -> dict[str, str]:
         found = by_question[question]
         total = sum(c[4] for c in found)
         text = HEADER.format(question=question, suite=found[0][0], points=float(spec.points))
-        for n, (suite, test, index, _, weight) in enumerate(found):
-            label = test + ("" if index is None else f"[{index}]")
+        for n, (suite, test, index, _, weight, case_id) in enumerate(found):
+            label = test + ("" if index is None else f"[{case_id}]")
             text += CASE.format(label=label, points=spec.points * weight / total, func=f"case_{n}",
                                 suite=suite, test=test, index=index)
         files[question.replace(".", "__") + ".py"] = text

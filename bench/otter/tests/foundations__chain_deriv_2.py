@@ -17,11 +17,11 @@ name = 'foundations.chain_deriv_2'
 points = 2.0
 
 
-@test_case(name='test_chain_deriv_2[0]', points=1.0, hidden=False)
+@test_case(name='test_chain_deriv_2[sigmoid then square, on an array]', points=1.0, hidden=False)
 def case_0(env):
     run_case(env, 'test_foundations', 'test_chain_deriv_2', 0)
 
 
-@test_case(name='test_chain_deriv_2[1]', points=1.0, hidden=False)
+@test_case(name='test_chain_deriv_2[square then sigmoid, at a number]', points=1.0, hidden=False)
 def case_1(env):
     run_case(env, 'test_foundations', 'test_chain_deriv_2', 1)

@@ -17,11 +17,11 @@ name = 'foundations.chain_deriv_3'
 points = 2.0
 
 
-@test_case(name='test_chain_deriv_3[0]', points=1.0, hidden=False)
+@test_case(name='test_chain_deriv_3[leaky_relu, square, sigmoid, on an array]', points=1.0, hidden=False)
 def case_0(env):
     run_case(env, 'test_foundations', 'test_chain_deriv_3', 0)
 
 
-@test_case(name='test_chain_deriv_3[1]', points=1.0, hidden=False)
+@test_case(name='test_chain_deriv_3[square, sigmoid, sigmoid, at a number]', points=1.0, hidden=False)
 def case_1(env):
     run_case(env, 'test_foundations', 'test_chain_deriv_3', 1)

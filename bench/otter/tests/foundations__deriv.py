@@ -17,16 +17,21 @@ name = 'foundations.deriv'
 points = 2.0
 
 
-@test_case(name='test_deriv_of_square_at_a_number', points=0.6666666666666666, hidden=False)
+@test_case(name='test_deriv[square, at a number]', points=0.5, hidden=False)
 def case_0(env):
-    run_case(env, 'test_foundations', 'test_deriv_of_square_at_a_number', None)
+    run_case(env, 'test_foundations', 'test_deriv', 0)
 
 
-@test_case(name='test_deriv_of_sigmoid_on_an_array', points=0.6666666666666666, hidden=False)
+@test_case(name='test_deriv[sigmoid, on an array]', points=0.5, hidden=False)
 def case_1(env):
-    run_case(env, 'test_foundations', 'test_deriv_of_sigmoid_on_an_array', None)
+    run_case(env, 'test_foundations', 'test_deriv', 1)
 
 
-@test_case(name='test_deriv_with_another_step', points=0.6666666666666666, hidden=False)
+@test_case(name='test_deriv[sigmoid, on a 2x3 array with diff=0.1]', points=0.5, hidden=False)
 def case_2(env):
-    run_case(env, 'test_foundations', 'test_deriv_with_another_step', None)
+    run_case(env, 'test_foundations', 'test_deriv', 2)
+
+
+@test_case(name="test_deriv[sigmoid, at the lesson's integer inputs np.array(3) and np.array(4)]", points=0.5, hidden=False)
+def case_3(env):
+    run_case(env, 'test_foundations', 'test_deriv', 3)

@@ -17,11 +17,11 @@ name = 'foundations.matrix_function_backward_1'
 points = 2.0
 
 
-@test_case(name='test_matrix_function_backward_1[0]', points=1.0, hidden=False)
+@test_case(name='test_matrix_function_backward_1[one row]', points=1.0, hidden=False)
 def case_0(env):
     run_case(env, 'test_foundations', 'test_matrix_function_backward_1', 0)
 
 
-@test_case(name='test_matrix_function_backward_1[1]', points=1.0, hidden=False)
+@test_case(name='test_matrix_function_backward_1[three rows]', points=1.0, hidden=False)
 def case_1(env):
     run_case(env, 'test_foundations', 'test_matrix_function_backward_1', 1)

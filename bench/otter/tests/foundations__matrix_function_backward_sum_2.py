@@ -17,11 +17,11 @@ name = 'foundations.matrix_function_backward_sum_2'
 points = 2.0
 
 
-@test_case(name='test_matrix_function_backward_sum_2[0]', points=1.0, hidden=False)
+@test_case(name='test_matrix_function_backward_sum_2[X 4x3, W 3x2, sigmoid]', points=1.0, hidden=False)
 def case_0(env):
     run_case(env, 'test_foundations', 'test_matrix_function_backward_sum_2', 0)
 
 
-@test_case(name='test_matrix_function_backward_sum_2[1]', points=1.0, hidden=False)
+@test_case(name='test_matrix_function_backward_sum_2[X 2x5, W 5x3, square]', points=1.0, hidden=False)
 def case_1(env):
     run_case(env, 'test_foundations', 'test_matrix_function_backward_sum_2', 1)

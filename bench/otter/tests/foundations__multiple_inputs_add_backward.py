@@ -17,11 +17,11 @@ name = 'foundations.multiple_inputs_add_backward'
 points = 2.0
 
 
-@test_case(name='test_multiple_inputs_add_backward[0]', points=1.0, hidden=False)
+@test_case(name='test_multiple_inputs_add_backward[sigmoid]', points=1.0, hidden=False)
 def case_0(env):
     run_case(env, 'test_foundations', 'test_multiple_inputs_add_backward', 0)
 
 
-@test_case(name='test_multiple_inputs_add_backward[1]', points=1.0, hidden=False)
+@test_case(name='test_multiple_inputs_add_backward[square]', points=1.0, hidden=False)
 def case_1(env):
     run_case(env, 'test_foundations', 'test_multiple_inputs_add_backward', 1)

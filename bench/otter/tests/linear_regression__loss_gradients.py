@@ -17,11 +17,31 @@ name = 'linear_regression.loss_gradients'
 points = 4.0
 
 
-@test_case(name='test_loss_gradients[0]', points=2.0, hidden=False)
+@test_case(name='test_loss_gradients[7 rows, 3 features: W]', points=1.2, hidden=False)
 def case_0(env):
     run_case(env, 'test_linear_regression', 'test_loss_gradients', 0)
 
 
-@test_case(name='test_loss_gradients[1]', points=2.0, hidden=False)
+@test_case(name='test_loss_gradients[7 rows, 3 features: B]', points=0.4, hidden=False)
 def case_1(env):
     run_case(env, 'test_linear_regression', 'test_loss_gradients', 1)
+
+
+@test_case(name='test_loss_gradients[12 rows, 5 features: W]', points=1.2, hidden=False)
+def case_2(env):
+    run_case(env, 'test_linear_regression', 'test_loss_gradients', 2)
+
+
+@test_case(name='test_loss_gradients[12 rows, 5 features: B]', points=0.4, hidden=False)
+def case_3(env):
+    run_case(env, 'test_linear_regression', 'test_loss_gradients', 3)
+
+
+@test_case(name='test_loss_gradients_leaves_inputs_alone', points=0.4, hidden=False)
+def case_4(env):
+    run_case(env, 'test_linear_regression', 'test_loss_gradients_leaves_inputs_alone', None)
+
+
+@test_case(name='test_loss_gradients_from_forward_info', points=0.4, hidden=False)
+def case_5(env):
+    run_case(env, 'test_linear_regression', 'test_loss_gradients_from_forward_info', None)

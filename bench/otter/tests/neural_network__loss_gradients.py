@@ -17,11 +17,51 @@ name = 'neural_network.loss_gradients'
 points = 4.0
 
 
-@test_case(name='test_loss_gradients[0]', points=2.0, hidden=False)
+@test_case(name='test_loss_gradients[6 rows, 4 features, 5 hidden units: W1]', points=0.6, hidden=False)
 def case_0(env):
     run_case(env, 'test_neural_network', 'test_loss_gradients', 0)
 
 
-@test_case(name='test_loss_gradients[1]', points=2.0, hidden=False)
+@test_case(name='test_loss_gradients[6 rows, 4 features, 5 hidden units: B1]', points=0.4, hidden=False)
 def case_1(env):
     run_case(env, 'test_neural_network', 'test_loss_gradients', 1)
+
+
+@test_case(name='test_loss_gradients[6 rows, 4 features, 5 hidden units: W2]', points=0.4, hidden=False)
+def case_2(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 2)
+
+
+@test_case(name='test_loss_gradients[6 rows, 4 features, 5 hidden units: B2]', points=0.2, hidden=False)
+def case_3(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 3)
+
+
+@test_case(name='test_loss_gradients[9 rows, 3 features, 5 hidden units: W1]', points=0.6, hidden=False)
+def case_4(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 4)
+
+
+@test_case(name='test_loss_gradients[9 rows, 3 features, 5 hidden units: B1]', points=0.4, hidden=False)
+def case_5(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 5)
+
+
+@test_case(name='test_loss_gradients[9 rows, 3 features, 5 hidden units: W2]', points=0.4, hidden=False)
+def case_6(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 6)
+
+
+@test_case(name='test_loss_gradients[9 rows, 3 features, 5 hidden units: B2]', points=0.2, hidden=False)
+def case_7(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients', 7)
+
+
+@test_case(name='test_loss_gradients_leaves_inputs_alone', points=0.4, hidden=False)
+def case_8(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients_leaves_inputs_alone', None)
+
+
+@test_case(name='test_loss_gradients_from_forward_info', points=0.4, hidden=False)
+def case_9(env):
+    run_case(env, 'test_neural_network', 'test_loss_gradients_from_forward_info', None)
