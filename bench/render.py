@@ -20,17 +20,21 @@ with this .venv, for a before/after pair.
 """
 from __future__ import annotations
 
-import argparse
-import cProfile
-import io
-import os
-import pstats
-import resource
-import shutil
-import sqlite3
 import sys
-import time
 from pathlib import Path
+
+# bench/profile.py would shadow the standard library's profile, which cProfile imports
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path("/tmp/bench-render")
