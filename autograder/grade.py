@@ -449,12 +449,12 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             summary.interrupted = True
         finally:
             bar.close()
-        if pages is not None:
-            pages.close()  # every feedback page is written
         # the graded modules, for the similarity check (`autograder similarity OUT`, --similarity)
         keep_sources([(folders[s.student], workdir / f"{i:05d}") for i, s in todo if s.student in graded],
                      out, config.modules)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
+        if pages is not None:
+            pages.close()  # every feedback page is written
         late_changes, _ = store.rescore(config)
         rows = store.rows()
         summary.complete = store.complete() and not summary.interrupted
