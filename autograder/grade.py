@@ -455,6 +455,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
         if pages is not None:
             pages.close()  # every feedback page is written
+            warnings += [f"{page}: the feedback page could not be written ({why}); a rerun tries again"
+                         for page, why in pages.failed]
         late_changes, _ = store.rescore(config)
         rows = store.rows()
         summary.complete = store.complete() and not summary.interrupted

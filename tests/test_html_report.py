@@ -225,6 +225,16 @@ def test_pages_handed_to_a_stopped_pool_are_written_by_the_caller(tmp_path):
     assert _files(tmp_path / "pool") == _files(tmp_path / "here")
 
 
+def test_a_page_that_cannot_be_drawn_is_listed_and_spares_the_others(tmp_path):
+    bad = submission("bad", series=(("yours", ("not a number",)),))
+    with html_report.PagePool(CONFIG, 1) as pool:
+        pool.write(bad, tmp_path / "bad" / "feedback.html")
+        pool.write(CLASS[0], tmp_path / "ada" / "feedback.html")
+    assert [(p.parent.name, why.split(":")[0]) for p, why in pool.failed] == [("bad", "TypeError")]
+    assert not (tmp_path / "bad" / "feedback.html").exists()
+    assert sorted(_files(tmp_path / "ada")) == ["feedback.html", "loss-linear_regression-train.png"]
+
+
 def test_a_student_id_that_is_no_folder_name_gets_no_link():
     assert html_report.feedback_href(SCRIPT_ID) is None
     assert html_report.feedback_href(IMG_ID) == "../%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E%26amp%3B/feedback.html"

@@ -371,7 +371,13 @@ class PagePool:
     ``if __name__ == "__main__"`` guard in the caller's script, which a spawned one would run
     again. Each worker imports matplotlib (~0.8 s of CPU) while the run grades. `close` waits for
     every page; a page whose worker failed or was stopped (Ctrl-C stops every child of the
-    grader) is written by the caller instead.
+    grader) is written by the caller instead. A page that cannot be written there either is left
+    out (a rerun tries again) and listed in `failed`: one student's page never fails another's,
+    nor the run.
+
+    Args:
+        config: grading.yml (question titles, output limit), given to every worker once.
+        workers: processes (>= 1; a grading run gives its ``jobs``).
     """
 
     def __init__(self, config: GradingConfig, workers: int) -> None:
@@ -380,12 +386,15 @@ class PagePool:
 
         self.config, self.workers = config, max(1, workers)
         self._pending: dict[Path, tuple[Any, SubmissionResult]] = {}
+        #: (page, why) of the pages that could not be written
+        self.failed: list[tuple[Path, str]] = []
         self._pool: Any = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                               initializer=_init_page_worker, initargs=(config,))
         self._pool.submit(int)  # forks every worker now (a "fork" pool starts them all at its first task)
 
     def write(self, result: SubmissionResult, path: Path) -> None:
-        """Hand over `result`'s feedback page, to be written to `path` (and its plots beside it)."""
+        """Hand over `result`'s feedback page, to be written to `path` (normally
+        ``OUT/<folder>/feedback.html``; its plots ``loss-<module>-train.png`` beside it)."""
         path = Path(path)
         for done in [p for p, (f, _) in self._pending.items() if p == path or f.done()]:
             self._finish(done, *self._pending.pop(done))  # the same page again: the later one is left
@@ -396,13 +405,20 @@ class PagePool:
                 raise RuntimeError("the pool is closed")
             self._pending[path] = (self._pool.submit(_write_page_job, result, path), result)
         except Exception:  # the pool is broken (its workers were stopped): write it here
-            write_feedback_html(result, self.config, path, redraw=True)
+            self._write_here(result, path)
 
     def _finish(self, path: Path, future: Any, result: SubmissionResult) -> None:
         try:
             future.result()
         except Exception:
+            self._write_here(result, path)
+
+    def _write_here(self, result: SubmissionResult, path: Path) -> None:
+        try:
             write_feedback_html(result, self.config, path, redraw=True)
+        except Exception as exc:
+            path.unlink(missing_ok=True)
+            self.failed.append((path, f"{type(exc).__name__}: {exc}"))
 
     def close(self) -> None:
         """Wait until every page handed over is written, then stop the workers."""
