@@ -235,6 +235,18 @@ def test_a_page_that_cannot_be_drawn_is_listed_and_spares_the_others(tmp_path):
     assert sorted(_files(tmp_path / "ada")) == ["feedback.html", "loss-linear_regression-train.png"]
 
 
+def test_report_draws_many_pages_in_a_pool_as_it_would_here(tmp_path):
+    """``autograder report OUT`` (write_reports): from PAGE_POOL_MIN pages with plots, a PagePool."""
+    many = [dataclasses.replace(CLASS[2], student=f"s{i}") for i in range(html_report.PAGE_POOL_MIN)]
+    html_report.write_feedback_html(many[0], CONFIG, tmp_path / "here" / "s0" / "feedback.html")
+    html_report.write_reports(many, CONFIG, tmp_path / "out")
+    here = _files(tmp_path / "here" / "s0")
+    for i in range(len(many)):  # the same page but for the student id
+        page = _files(tmp_path / "out" / f"s{i}")
+        assert page["loss-linear_regression-train.png"] == here["loss-linear_regression-train.png"]
+        assert page["feedback.html"].replace(f"s{i}".encode(), b"ID") == here["feedback.html"].replace(b"s0", b"ID")
+
+
 def test_a_student_id_that_is_no_folder_name_gets_no_link():
     assert html_report.feedback_href(SCRIPT_ID) is None
     assert html_report.feedback_href(IMG_ID) == "../%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E%26amp%3B/feedback.html"
