@@ -424,7 +424,8 @@ def test_a_rerender_from_the_store_is_byte_identical_to_the_run_that_graded(tmp_
     gradebook = (out / "gradebook.csv").read_bytes()
     assert sorted(graded["ada_nwosu"]) == ["feedback.html", "feedback.md", "loss-linear_regression-train.png",
                                            "loss-neural_network-train.png", "results.json"]
-    assert graded["ada_nwosu"]["loss-neural_network-train.png"] != graded["ada_nwosu"]["loss-linear_regression-train.png"]
+    ada = graded["ada_nwosu"]
+    assert ada["loss-neural_network-train.png"] != ada["loss-linear_regression-train.png"]
 
     for name in graded:
         for f in (out / name).iterdir():
