@@ -38,7 +38,7 @@ from .config import ConfigError, GradingConfig, load_config
 from .run.execute import SubmissionRun, grade_chunk, question_of
 from .intake.load import load
 from .intake.locate import LocateError, classify_folder, locate
-from .publish.html_report import without_series, write_class_report, write_feedback_html
+from .publish.html_report import PagePool, has_plots, without_series, write_class_report, write_feedback_html
 from .publish.report import diagnosis_counts, row_annotation, write_class_files, write_submission
 from .publish.similarity import SOURCES, keep_sources
 from .publish.similarity import check as check_similarity
@@ -189,6 +189,9 @@ def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolat
 
 
 # -- the run --------------------------------------------------------------------------------------
+#: From this many submissions to render with their plots, feedback pages are written by a `PagePool`
+#: (its processes cost ~1 s of CPU to start; a page's two plots ~0.2 s).
+PAGE_POOL_MIN = 8
 MAX_CHUNK = 32  # a grading session's set-up costs ~30 ms: a chunk of 32 pays ~1 ms per submission
 MIN_CHUNK = 2
 
@@ -378,6 +381,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
     os.chmod(out, 0o700)
     previous_sigint = signal.getsignal(signal.SIGINT)
     summary = GradeSummary(out, [], level or Isolation.NONE, note, warnings)
+    pages: PagePool | None = None
     try:
         _remove_stale_temp_files(out)
         keys = _store.question_keys(config)
@@ -403,7 +407,11 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                 write_submission(out, folders[student], result, config,
                                  provenance or store.provenance(student, keys),
                                  finalize(result) if finalize is not None else None)
-                write_feedback_html(result, config, out / folders[student] / "feedback.html", redraw=redraw)
+                page = out / folders[student] / "feedback.html"
+                if redraw and pages is not None and has_plots(result):  # drawn off this process's path
+                    pages.write(result, page)
+                else:
+                    write_feedback_html(result, config, page, redraw=redraw)
 
         changed, rescored_list = store.rescore(config)  # points changed: re-score from the stored outcomes
         here = {s for s, _, _ in located}
@@ -413,6 +421,9 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             (out / folders[s] / "feedback.md").is_file() and (out / folders[s] / "results.json").is_file()
             and (out / folders[s] / "feedback.html").is_file())]
         provenances = store.provenances([*changed, *missing], keys)
+        # pages with plots to draw: in processes of their own, forked now (no thread of ours runs yet)
+        if len(plan.todo) + len(missing) >= PAGE_POOL_MIN:
+            pages = PagePool(config, jobs)
         for student, result in changed.items():
             render(student, result, provenances.get(student), redraw=False)
         for student in missing:
@@ -456,13 +467,18 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         keep_sources([(folders[s.student], workdir / f"{i:05d}") for i, s in todo if s.student in graded],
                      out, config.modules)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
-        store.rescore(config)
+        if pages is not None:
+            pages.close()  # every feedback page is written
+            warnings += [f"{page}: the feedback page could not be written ({why}); a rerun tries again"
+                         for page, why in pages.failed]
+        late_changes, _ = store.rescore(config)
         rows = store.rows()
         summary.complete = store.complete() and not summary.interrupted
         drawn = _store.plots_key(config, rows)  # drawing the plots costs ~1 s: only when what they show changed
         plots = drawn != store.meta("plots_key") or not all(
             (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
-        stored = store.results(config)
+        stored = None if graded or late_changes else _results_in_hand(changed, rows)
+        stored = stored if stored is not None else store.results(config)
         extra["diagnoses"] = diagnosis_counts(stored)  # the mistake signatures per question
         annotations = {r.student: row_annotation(r, finalize(r) if finalize is not None else None) for r in stored}
         write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots,
@@ -490,6 +506,8 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         store.finish_run({"graded": summary.graded, "reused": summary.reused, "rescored": summary.rescored,
                           "kept": summary.kept, "pending": summary.pending}, summary.complete)
     finally:
+        if pages is not None:
+            pages.close()
         store.close()
         signal.signal(signal.SIGINT, previous_sigint)
         if own_workdir:
@@ -498,6 +516,17 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             os.chmod(out, out_mode)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _results_in_hand(changed: dict[str, SubmissionResult], rows: list) -> list[SubmissionResult] | None:
+    """A rerun that only re-scored already holds every stored result (`Store.rescore` scored each
+    row with the new points): reading and decoding them all again (their loss series are most of
+    it) would double the cost of a points-only rerun. None unless `changed` covers every row that
+    has a grade (`rows`: `store.StoredRow`s)."""
+    done = {r.student for r in rows if r.state != "pending"}
+    if not changed or set(changed) != done:
+        return None
+    return [changed[s] for s in sorted(changed)]
 
 
 def _keep_older_reports(out: Path) -> list[str]:

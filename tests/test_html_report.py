@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -184,6 +185,68 @@ def test_feedback_page_says_what_feedback_md_says(tmp_path):
     assert "mean loss over the last tenth" in text  # the alt text says what the plot shows
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_a_page_pool_writes_the_pages_and_plots_the_caller_would(tmp_path):
+    """The pool's forked processes draw what this process draws, byte for byte."""
+    students = [CLASS[0], CLASS[2]]  # ada: a loss that falls; cy: one that diverges
+    for r in students:
+        html_report.write_feedback_html(r, CONFIG, tmp_path / "here" / r.student / "feedback.html")
+    (tmp_path / "pool" / "cy").mkdir(parents=True)
+    (tmp_path / "pool" / "cy" / "feedback.html").write_text("a page of an earlier run")
+    before = set(multiprocessing.active_children())
+    with html_report.PagePool(CONFIG, 2) as pool:
+        assert len(set(multiprocessing.active_children()) - before) == 2  # forked when made
+        for r in students:
+            pool.write(r, tmp_path / "pool" / r.student / "feedback.html")
+        assert not (tmp_path / "pool" / "cy" / "feedback.html").exists() or \
+            (tmp_path / "pool" / "cy" / "feedback.html").read_text() != "a page of an earlier run"
+    here, there = _files(tmp_path / "here"), _files(tmp_path / "pool")
+    assert sorted(there) == ["ada/feedback.html", "ada/loss-linear_regression-train.png",
+                             "cy/feedback.html", "cy/loss-linear_regression-train.png"]
+    assert there == here
+    assert there["ada/loss-linear_regression-train.png"] != there["cy/loss-linear_regression-train.png"]
+    assert set(multiprocessing.active_children()) <= before  # closed: its processes are gone
+
+
+def test_pages_handed_to_a_stopped_pool_are_written_by_the_caller(tmp_path):
+    """Ctrl-C stops every child of the grader (grade._stop_pool), the page processes too."""
+    result = CLASS[2]
+    html_report.write_feedback_html(result, CONFIG, tmp_path / "here" / "cy" / "feedback.html")
+    before = set(multiprocessing.active_children())
+    pool = html_report.PagePool(CONFIG, 1)
+    for process in set(multiprocessing.active_children()) - before:
+        process.terminate()
+        process.join(10)
+    pool.write(result, tmp_path / "pool" / "cy" / "feedback.html")
+    pool.close()
+    assert _files(tmp_path / "pool") == _files(tmp_path / "here")
+
+
+def test_a_page_that_cannot_be_drawn_is_listed_and_spares_the_others(tmp_path):
+    bad = submission("bad", series=(("yours", ("not a number",)),))
+    with html_report.PagePool(CONFIG, 1) as pool:
+        pool.write(bad, tmp_path / "bad" / "feedback.html")
+        pool.write(CLASS[0], tmp_path / "ada" / "feedback.html")
+    assert [(p.parent.name, why.split(":")[0]) for p, why in pool.failed] == [("bad", "TypeError")]
+    assert not (tmp_path / "bad" / "feedback.html").exists()
+    assert sorted(_files(tmp_path / "ada")) == ["feedback.html", "loss-linear_regression-train.png"]
+
+
+def test_report_draws_many_pages_in_a_pool_as_it_would_here(tmp_path):
+    """``autograder report OUT`` (write_reports): from PAGE_POOL_MIN pages with plots, a PagePool."""
+    many = [dataclasses.replace(CLASS[2], student=f"s{i}") for i in range(html_report.PAGE_POOL_MIN)]
+    html_report.write_feedback_html(many[0], CONFIG, tmp_path / "here" / "s0" / "feedback.html")
+    html_report.write_reports(many, CONFIG, tmp_path / "out")
+    here = _files(tmp_path / "here" / "s0")
+    for i in range(len(many)):  # the same page but for the student id
+        page = _files(tmp_path / "out" / f"s{i}")
+        assert page["loss-linear_regression-train.png"] == here["loss-linear_regression-train.png"]
+        assert page["feedback.html"].replace(f"s{i}".encode(), b"ID") == here["feedback.html"].replace(b"s0", b"ID")
+
+
 def test_a_student_id_that_is_no_folder_name_gets_no_link():
     assert html_report.feedback_href(SCRIPT_ID) is None
     assert html_report.feedback_href(IMG_ID) == "../%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E%26amp%3B/feedback.html"
@@ -340,6 +403,44 @@ def test_grade_writes_the_report_and_report_rebuilds_it(tmp_path):
     pairs = {(p.student_a, p.student_b) for p in similarity.load(out).pairs}
     assert pairs == {("ada_nwosu", "hugo_lambert")}
     assert "pairs/pair-0000.html" in index.read_text()  # the rebuilt report keeps the pairs
+
+
+@pytest.mark.slow
+def test_a_rerender_from_the_store_is_byte_identical_to_the_run_that_graded(tmp_path, monkeypatch):
+    """The grading run hands its feedback pages to a PagePool; rendered again from the store in
+    this process (a rerun that finds them deleted) and by ``autograder report OUT``, every file
+    of a student's folder and the gradebook are the same bytes."""
+    from autograder import grade as grading
+    from autograder.cli import main
+
+    subs = tmp_path / "subs"
+    shutil.copytree(ROOT / "data" / "submissions" / "ada_nwosu", subs / "ada_nwosu")
+    (subs / "sofia_rossi").mkdir()  # a second student (a class), quick to grade: nothing submitted
+    shutil.copy(ROOT / "data" / "submissions" / "ada_nwosu" / "foundations.py", subs / "sofia_rossi")
+    out = tmp_path / "out"
+    monkeypatch.setattr(grading, "PAGE_POOL_MIN", 1)  # its pages are drawn by the pool
+    assert grading.grade([subs], out, jobs=2, progress=False).graded == 2
+    graded = {name: _files(out / name) for name in ("ada_nwosu", "sofia_rossi")}
+    gradebook = (out / "gradebook.csv").read_bytes()
+    assert sorted(graded["ada_nwosu"]) == ["feedback.html", "feedback.md", "loss-linear_regression-train.png",
+                                           "loss-neural_network-train.png", "results.json"]
+    ada = graded["ada_nwosu"]
+    assert ada["loss-neural_network-train.png"] != ada["loss-linear_regression-train.png"]
+
+    for name in graded:
+        for f in (out / name).iterdir():
+            f.unlink()
+    monkeypatch.setattr(grading, "PAGE_POOL_MIN", 10 ** 6)  # drawn again here, from the store
+    summary = grading.grade([subs], out, jobs=2, progress=False)
+    assert (summary.graded, summary.reused) == (0, 2)
+    assert {name: _files(out / name) for name in graded} == graded
+    assert (out / "gradebook.csv").read_bytes() == gradebook
+
+    for name in graded:
+        for f in (out / name).glob("*.png"):
+            f.unlink()
+    assert main(["report", str(out)]) == 0  # the feedback pages and their plots, from the store
+    assert {name: _files(out / name) for name in graded} == graded
 
 
 def test_report_without_graded_results_is_a_usage_error(tmp_path):

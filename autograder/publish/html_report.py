@@ -86,7 +86,10 @@ def _message(text: str) -> str:
     return _cap(clean(text), MAX_MESSAGE_CHARS)
 
 
+@functools.lru_cache(maxsize=None)
 def _environment():
+    """The Jinja2 environment, made once: it keeps the compiled templates (compiling feedback.html
+    costs more than rendering it)."""
     import jinja2
 
     return jinja2.Environment(loader=jinja2.PackageLoader("autograder.publish", "templates"),
@@ -94,6 +97,7 @@ def _environment():
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+@functools.lru_cache(maxsize=None)
 def _stylesheet() -> str:
     return resources.files("autograder.publish").joinpath("static", "report.css").read_text(encoding="utf-8")
 
@@ -218,7 +222,7 @@ def loss_plot(series: Sequence[tuple[str, Sequence[float]]], title: str, path: P
     Returns:
         The alt text: what the plot shows, in words (the last tenth's mean loss of each).
     """
-    from matplotlib.ticker import NullLocator
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     fig = _figure(7.5, 3.2, layout=None)  # fixed margins: a constrained layout draws twice (~2x the time)
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
@@ -236,6 +240,8 @@ def loss_plot(series: Sequence[tuple[str, Sequence[float]]], title: str, path: P
     if log:
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())  # log-scale minor ticks cost ~1/3 of the drawing
+        # "0.01", "1", "100": plain text, not mathtext's 10^n (parsing mathtext cost ~1/8 of a plot)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set(xlabel="iteration", ylabel="batch loss (mean squared error)" + (", log scale" if log else ""))
     ax.set_title(title, fontsize=10, y=1.0)  # a fixed position: no layout pass over the ticks for it
     ax.grid(alpha=0.3)
@@ -316,6 +322,123 @@ def write_feedback_html(result: SubmissionResult, config: GradingConfig, path: P
     context = _feedback_context(result, config, path.parent, redraw)
     html = _environment().get_template("feedback.html").render(**context, css=_stylesheet())
     _atomic_write(path, html)
+
+
+def has_plots(result: SubmissionResult) -> bool:
+    """True when `result`'s feedback page shows a loss plot (a case recorded a series)."""
+    return any(c.series for q in result.questions for c in q.cases)
+
+
+#: From this many pages with plots to draw, `write_reports` draws them in a `PagePool` (its
+#: processes cost ~1 s of CPU to start; a page's two plots ~0.2 s).
+PAGE_POOL_MIN = 8
+_PAGE_CONFIG: GradingConfig | None = None
+
+
+def _init_page_worker(config: GradingConfig) -> None:
+    """A page worker's initializer: Ctrl-C is the main process's; it dies with it; matplotlib now."""
+    global _PAGE_CONFIG
+    import ctypes
+    import signal
+
+    _PAGE_CONFIG = config
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+def _write_page_job(result: SubmissionResult, path: Path) -> None:
+    assert _PAGE_CONFIG is not None
+    write_feedback_html(result, _PAGE_CONFIG, path, redraw=True)
+
+
+class PagePool:
+    """Feedback pages with loss plots to draw (~0.1 s of CPU a plot, two a full submission),
+    written by `workers` processes of their own instead of the caller's: the main process of a
+    grading run records and renders every result serially, and drawing there made it the
+    bottleneck of a run on 2 cores (see README, Performance).
+
+    Each page is a rendering of the result handed over (the stored losses; `write_feedback_html`
+    with ``redraw=True``), so a page drawn here is byte-identical to one drawn in the caller and
+    to a re-render from the store. A page's old ``feedback.html`` is removed when its new one is
+    handed over, and a worker writes the plots before the page: a run killed meanwhile leaves no
+    page (a rerun renders the missing page) rather than a stale one or one without its plots.
+
+    The workers are forked when the pool is made: make it while the caller has no other thread
+    (before a grading run starts its job processes and its warm-up thread; a fork of a process
+    whose other thread holds a lock, e.g. the import lock, can hang). A forked worker needs no
+    ``if __name__ == "__main__"`` guard in the caller's script, which a spawned one would run
+    again. Each worker imports matplotlib (~0.8 s of CPU) while the run grades. `close` waits for
+    every page; a page whose worker failed or was stopped (Ctrl-C stops every child of the
+    grader) is written by the caller instead. A page that cannot be written there either is left
+    out (a rerun tries again) and listed in `failed`: one student's page never fails another's,
+    nor the run.
+
+    Args:
+        config: grading.yml (question titles, output limit), given to every worker once.
+        workers: processes (>= 1; a grading run gives its ``jobs``).
+    """
+
+    def __init__(self, config: GradingConfig, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.config, self.workers = config, max(1, workers)
+        self._pending: dict[Path, tuple[Any, SubmissionResult]] = {}
+        #: (page, why) of the pages that could not be written
+        self.failed: list[tuple[Path, str]] = []
+        self._pool: Any = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                              initializer=_init_page_worker, initargs=(config,))
+        self._pool.submit(int)  # forks every worker now (a "fork" pool starts them all at its first task)
+
+    def write(self, result: SubmissionResult, path: Path) -> None:
+        """Hand over `result`'s feedback page, to be written to `path` (normally
+        ``OUT/<folder>/feedback.html``; its plots ``loss-<module>-train.png`` beside it)."""
+        path = Path(path)
+        for done in [p for p, (f, _) in self._pending.items() if p == path or f.done()]:
+            self._finish(done, *self._pending.pop(done))  # the same page again: the later one is left
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        try:
+            if self._pool is None:
+                raise RuntimeError("the pool is closed")
+            self._pending[path] = (self._pool.submit(_write_page_job, result, path), result)
+        except Exception:  # the pool is broken (its workers were stopped): write it here
+            self._write_here(result, path)
+
+    def _finish(self, path: Path, future: Any, result: SubmissionResult) -> None:
+        try:
+            future.result()
+        except Exception:
+            self._write_here(result, path)
+
+    def _write_here(self, result: SubmissionResult, path: Path) -> None:
+        try:
+            write_feedback_html(result, self.config, path, redraw=True)
+        except Exception as exc:
+            path.unlink(missing_ok=True)
+            self.failed.append((path, f"{type(exc).__name__}: {exc}"))
+
+    def close(self) -> None:
+        """Wait until every page handed over is written, then stop the workers."""
+        try:
+            while self._pending:
+                path = next(iter(self._pending))
+                self._finish(path, *self._pending.pop(path))
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def __enter__(self) -> PagePool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 # --- the class report -----------------------------------------------------------------------------
@@ -580,9 +703,12 @@ class ClassPages:
         (self.out / REPORT_DIR).mkdir(parents=True, exist_ok=True)
         self._file = open(self.out / REPORT_DIR / RESULTS_FILE, "w", encoding="utf-8")
 
-    def add(self, result: SubmissionResult) -> None:
+    def add(self, result: SubmissionResult, pages: PagePool | None = None) -> None:
+        """Write `result`'s feedback page (by `pages` when given and it has plots) and keep it."""
         folder = (self.folders or {}).get(result.student) or (result.student if folder_ok(result.student) else None)
-        if folder:
+        if folder and pages is not None and has_plots(result):
+            pages.write(result, self.out / folder / "feedback.html")
+        elif folder:
             write_feedback_html(result, self.config, self.out / folder / "feedback.html")
         self._file.write(json.dumps(_to_plain(result), ensure_ascii=False) + "\n")
         self.results.append(without_series(result))
@@ -599,8 +725,14 @@ class ClassPages:
 def write_reports(results: Sequence[SubmissionResult], config: GradingConfig, out: Path,
                   similarity: Any = None, folders: dict[str, str] | None = None) -> Path:
     """Everything of this module for a list of results: class-results.jsonl, every student's
-    feedback.html (with its loss plots) and the class report. Returns index.html's path."""
-    pages = ClassPages(out, config, folders)
-    for r in sorted(results, key=lambda r: r.student):
-        pages.add(r)
-    return pages.close(similarity)
+    feedback.html (with its loss plots; from `PAGE_POOL_MIN` results with plots, drawn by a
+    `PagePool` of a process per core) and the class report. Returns index.html's path."""
+    import contextlib
+    import os
+
+    class_pages = ClassPages(out, config, folders)
+    many = sum(map(has_plots, results)) >= PAGE_POOL_MIN
+    with PagePool(config, os.cpu_count() or 1) if many else contextlib.nullcontext() as pool:
+        for r in sorted(results, key=lambda r: r.student):
+            class_pages.add(r, pool)
+    return class_pages.close(similarity)

@@ -434,7 +434,10 @@ def _plain(value: Any) -> Any:
 
 
 def _tuples(value: Any) -> Any:
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+    if not isinstance(value, list):
+        return value
+    # a list of numbers (a loss series: ~1,000 a train case) in one step, not one call per number
+    return tuple(map(_tuples, value)) if list in map(type, value) else tuple(value)
 
 
 def _cases_from_json(question: str, text: str) -> list[CaseResult]:
