@@ -436,11 +436,17 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False,
                               final_columns=finalize is not None, missing=roster_missing)
         graded: set[str] = set()
+        loaded_at = {s.student: workdir / f"{i:05d}" for i, s in todo}  # where each one's modules are loaded
         bar = _progress(len(todo), progress)
 
         def on_result(result: SubmissionResult) -> None:
             try:
                 store.record(result, plan.todo.get(result.student, list(config.questions)), keys)
+                # its modules for the similarity check now, not at the end: a run stopped later
+                # (Ctrl-C while rendering, kill -9) would never keep them, and the rerun reuses it
+                graded.add(result.student)
+                if result.student in loaded_at:
+                    keep_sources([(folders[result.student], loaded_at[result.student])], out, config.modules)
                 # the loss plots are drawn again only when a question that records them ran now
                 render(result.student, redraw=any(c.series for q in result.questions for c in q.cases))
             except Exception as exc:  # its reporting failed: that submission gets an error row, not the run
@@ -463,9 +469,6 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             summary.interrupted = True
         finally:
             bar.close()
-        # the graded modules, for the similarity check (`autograder similarity OUT`, --similarity)
-        keep_sources([(folders[s.student], workdir / f"{i:05d}") for i, s in todo if s.student in graded],
-                     out, config.modules)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # from here on: render what is stored, then stop
         if pages is not None:
             pages.close()  # every feedback page is written

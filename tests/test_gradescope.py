@@ -67,6 +67,19 @@ def test_the_zip_holds_gradescopes_entry_points_pinned_lean_requirements_and_the
     assert requirements == pinned_requirements()
 
 
+def test_setup_sh_checks_the_zip_even_when_started_from_the_repository(baked, tmp_path):
+    # the README's "try a zip without Gradescope" runs setup.sh from the repository's root, where
+    # `python -m` would import the repository's autograder/ instead of the unpacked source/
+    _, zip_path = baked
+    root = tmp_path / "gs"
+    unpack_zip(zip_path, root)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
+                           env=env, cwd=ROOT, timeout=300)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "setup check" not in setup.stdout + setup.stderr
+
+
 @pytest.mark.slow
 def test_simulated_gradescope_run_gives_autograder_grades_results(baked, tmp_path):
     config_path, zip_path = baked

@@ -459,3 +459,18 @@ def test_an_exact_name_beats_a_fixed_up_one(tmp_path):
     loaded = run(tmp_path, src)
     assert (loaded.directory / "foundations.py").read_text() == GOOD
     assert "foundations (1).py ignored: foundations.py has the exact name" in loaded.notes
+
+
+def test_the_releases_own_conftest_and_pytest_ini_handed_back_unchanged_are_not_suspicious(tmp_path):
+    """A student who zips the whole release folder hands back its tests/conftest.py and pytest.ini;
+    the TA saw "suspicious file: pytest.ini | suspicious file: tests/conftest.py" for that
+    innocent submission. Unchanged, they are the release's: not flagged. Changed, they are."""
+    release = Path(__file__).resolve().parents[1] / "assignments" / "nn_from_scratch"
+    files = {name: (release / name).read_bytes() for name in ("pytest.ini", "tests/conftest.py")}
+    loaded = run(tmp_path, make(tmp_path / "alice", {"foundations.py": GOOD, **files}))
+    assert loaded.suspicious == () and not any("was ignored" in n for n in loaded.notes)
+    assert listing(loaded.directory) == ["foundations.py"]
+    changed = {name: data + b"\nimport os\n" for name, data in files.items()}
+    loaded = run(tmp_path, make(tmp_path / "bob", {"foundations.py": GOOD, **changed}), "bob")
+    assert sorted(loaded.suspicious) == ["pytest.ini", "tests/conftest.py"]
+    assert listing(loaded.directory) == ["foundations.py"]

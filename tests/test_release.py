@@ -585,3 +585,14 @@ def test_release_takes_another_grading_yml_and_validates_it_first(tmp_path, caps
     err = capsys.readouterr().err
     assert "question foundations.chain_length_2 has no hidden test case" in err and "nothing was written" in err
     assert not (tmp_path / "out2").exists()
+
+
+def test_the_student_zip_is_readable_by_others_as_the_umask_allows(built, tmp_path):
+    """dist/nn_from_scratch.zip is handed out (a web server, a shared folder): it was written with
+    mkstemp's 0600, so nobody but its owner could read it."""
+    previous = os.umask(0o022)
+    try:
+        rel.build_zip(built.files, tmp_path / "nn_from_scratch.zip")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "nn_from_scratch.zip").stat().st_mode & 0o777 == 0o644

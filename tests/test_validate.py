@@ -107,3 +107,25 @@ def test_grade_called_as_a_library_function_validates_first(tmp_path):
         "foundations.chain_length_2 has no hidden test case (@pytest.mark.question('foundations.chain_length_2') "
         "in autograder/suites/)")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_question_without_a_public_check_is_named_with_where_to_add_one(tmp_path):
+    """The README's "Adding a question" without a public check: validate (and release) said only
+    "check.py exited 1: " and the last 500 characters of check.py's report, cut mid-name."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "solutions", repo / "solutions")
+    shutil.copytree(ROOT / "autograder", repo / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "data").mkdir()
+    shutil.copy(ROOT / "data" / "boston_house_prices.csv", repo / "data")
+    with open(repo / "solutions" / "nn_from_scratch" / "foundations.py", "a", encoding="utf-8") as f:
+        f.write('\n\ndef multiple_inputs_subtract_backward(x, y, sigma):\n'
+                '    """Partial derivatives of ``s = σ(x - y)`` by ``x`` and by ``y``."""\n'
+                '    # BEGIN SOLUTION\n    dsda = deriv(sigma, x - y)\n    return dsda, -dsda\n    # END SOLUTION\n')
+    text = (ROOT / "grading.yml").read_text(encoding="utf-8")
+    entry = "  foundations.multiple_inputs_subtract_backward:\n    points: 1\n    requires: [foundations.deriv]\n"
+    (repo / "grading.yml").write_text(text.replace("  linear_regression.loss_gradients:\n",
+                                                   entry + "  linear_regression.loss_gradients:\n", 1))
+    found = validate.public_check_problems(load_config(repo / "grading.yml"), repo)
+    assert found == ["public checks on the reference: foundations.multiple_inputs_subtract_backward has no public "
+                     "check: add a test marked @question(\"foundations.multiple_inputs_subtract_backward\") to "
+                     "solutions/nn_from_scratch/public_tests/test_foundations.py"]

@@ -1139,6 +1139,9 @@ def build_zip(files: Mapping[str, bytes], zip_path: Path, top: str = ASSIGNMENT)
                 info.external_attr = 0o644 << 16
                 info.create_system = 3  # unix, so the permissions above are honoured
                 archive.writestr(info, files[name], compresslevel=9)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; the zip is handed out
         os.replace(temporary, zip_path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -148,6 +148,11 @@ def public_check_problems(config: GradingConfig, root: Path = ROOT, config_file:
         return []
     failed = [" ".join(line.split()) for line in proc.stdout.splitlines()
               if line.startswith(("FAILED", "NOT IMPLEMENTED", "CHECKER ERROR"))]
+    for line in proc.stdout.splitlines():  # a question no public check covers: say where one goes
+        if line.startswith("NO PUBLIC CHECK") and len(line.split()) > 3:
+            qid = line.split()[3]
+            where = layout.display(layout.public_tests_dir / f"test_{qid.partition('.')[0]}.py")
+            failed.append(f"{qid} has no public check: add a test marked @question(\"{qid}\") to {where}")
     return [f"public checks on the reference: {line}" for line in failed] or \
         [f"public checks on the reference: check.py exited {proc.returncode}: {proc.stdout[-500:]}{proc.stderr[-500:]}"]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import io
 import os
 import re
@@ -54,6 +55,9 @@ TAMPERING_NAMES = frozenset({
     "conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "setup.py",
     "sitecustomize.py", "usercustomize.py", "numpy.py", "pytest.py", "autograder.py",
 })
+#: The committed student releases (``assignments/<assignment>/``): their own ``tests/conftest.py`` and
+#: ``pytest.ini``, handed back unchanged (a student zips the whole folder), are not suspicious.
+RELEASES = Path(__file__).resolve().parents[2] / "assignments"
 #: Module or package names of the grader and its libraries that a submission must not shadow.
 TAMPERING_STEMS = frozenset({"numpy", "pytest", "_pytest", "autograder", "solutions", "pluggy"})
 
@@ -433,7 +437,8 @@ def _check_suspicious(entry: _Entry, state: _State) -> None:
             state.suspect(rel + "/", f"a folder named {name!r} would shadow a package the grader uses")
         return
     if lower in TAMPERING_NAMES:
-        state.suspect(rel, "this file can change how Python or pytest behave")
+        if not _is_release_file(entry, lower):
+            state.suspect(rel, "this file can change how Python or pytest behave")
     elif lower.endswith(".pth"):
         state.suspect(rel, ".pth files run code when Python starts")
     elif lower.endswith(".py") and stem in TAMPERING_STEMS:
@@ -472,6 +477,33 @@ def _from_notebook(data: bytes, label: str, state: _State) -> None:
             state.notes.append(f"{module}.py (from {label}) is larger than {_mib(MAX_MODULE_BYTES)}: its questions score 0")
         else:
             state.found[module] = (source, label, cell_map)
+
+
+@functools.cache
+def _release_files() -> frozenset[tuple[str, str]]:
+    """``(file name, sha256 of its bytes)`` of every file of the committed releases whose name is in
+    `TAMPERING_NAMES`; empty where there is no release (a Gradescope image)."""
+    found = set()
+    try:
+        for path in RELEASES.glob("*/**/*"):
+            if path.name.lower() in TAMPERING_NAMES and path.is_file() and not path.is_symlink():
+                found.add((path.name.lower(), hashlib.sha256(path.read_bytes()).hexdigest()))
+    except OSError:
+        pass
+    return frozenset(found)
+
+
+def _is_release_file(entry: _Entry, lower: str) -> bool:
+    """True when `entry` (named `lower`) is byte for byte a file the release ships under that name."""
+    if entry.kind != "file" or entry.read is None or entry.size > MAX_MODULE_BYTES:
+        return False
+    if not any(name == lower for name, _ in _release_files()):
+        return False
+    try:
+        data = entry.read(MAX_MODULE_BYTES)
+    except (_Refused, OSError):
+        return False
+    return (lower, hashlib.sha256(data).hexdigest()) in _release_files()
 
 
 @functools.cache

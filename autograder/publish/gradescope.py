@@ -80,6 +80,7 @@ else
   "$PY" -m pip install -q --no-deps -e "$SRC"
 fi
 echo "$PY" > "$SRC/.python"
+cd "$SRC"  # `python -m` puts the working folder first on sys.path: check source/'s package, as run_autograder runs it
 PYTHONPATH="$SRC" "$PY" -m autograder.publish.gradescope check --root "$ROOT"
 """
 
