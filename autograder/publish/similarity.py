@@ -308,12 +308,13 @@ def _shared_counts(fps: list[Any]) -> np.ndarray:
     _, inverse, counts = np.unique(all_hashes, return_inverse=True, return_counts=True)
     keep = counts[inverse] >= 2
     columns = np.unique(inverse[keep], return_inverse=True)[1]
+    owners = owner[keep]
     shared = np.zeros((n, n), dtype=np.float32)
-    block = 20000
-    for lo in range(0, int(columns.max(initial=-1)) + 1, block):
+    block, width = 20000, int(columns.max(initial=-1)) + 1
+    for lo in range(0, width, block):  # a block only as wide as the hashes left (the product costs n*n*block)
         sel = (columns >= lo) & (columns < lo + block)
-        m = np.zeros((n, block), dtype=np.float32)
-        m[owner[keep][sel], columns[sel] - lo] = 1.0
+        m = np.zeros((n, min(block, width - lo)), dtype=np.float32)
+        m[owners[sel], columns[sel] - lo] = 1.0
         shared += m @ m.T
     return shared
 
