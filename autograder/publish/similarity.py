@@ -171,10 +171,15 @@ class FingerprintCache:
     cache made with other settings is emptied when opened. A cache that cannot be opened or read
     (read-only folder, damaged file) makes `get` miss and `put` do nothing: the check then
     tokenises every file, as without a cache.
+
+    Args:
+        path: the SQLite file (created if missing; `check` uses ``sources/.fingerprints.sqlite``).
+        params: the settings the rows are valid for (`_cache_params`, a JSON string).
     """
 
     def __init__(self, path: Path, params: str) -> None:
         self.db: sqlite3.Connection | None = None
+        db = None
         try:
             db = sqlite3.connect(path, timeout=30)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -188,7 +193,8 @@ class FingerprintCache:
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('params', ?)", (params,))
             self.db = db
         except sqlite3.Error:
-            pass
+            if db is not None:
+                db.close()
 
     def get(self, digests: list[bytes], paths: list[str]) -> dict[bytes, Any]:
         """The cached fingerprints of the files with these `digests` (one path of each, the
