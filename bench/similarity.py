@@ -8,6 +8,9 @@ as independent solutions do. The last 10 students are exact copies of the first 
 variable renamed: near-copies the check must flag. ``--copies`` leaves the padding out (every
 student a copy of one of 19: the worst case, where every pair is compared exactly).
 
+The check runs twice on the same class: first with an empty fingerprint cache (every file
+tokenised), then again (a rerun: every fingerprint from the cache); both must flag the same pairs.
+
     .venv/bin/python -m autograder grade data/submissions --out /tmp/sample-out -q
     .venv/bin/python bench/similarity.py --sources /tmp/sample-out/report/sources --n 500
 """
@@ -86,15 +89,22 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-similarity-"))
     try:
         files = make_class(args.sources, args.n, tmp, args.copies)
+        load = os.getloadavg()[0]
         started, cpu0 = time.perf_counter(), _cpu()
         result = similarity.check(tmp)
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu0
+        started, cpu0 = time.perf_counter(), _cpu()
+        rerun = similarity.check(tmp)
+        re_seconds, re_cpu = time.perf_counter() - started, _cpu() - cpu0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     flagged = {(p.student_a, p.student_b) for p in result.pairs}
     planted = {(f"s{j:04d}", f"s{args.n - 10 + j:04d}") for j in range(10)}
     figures = {"submissions": args.n, "files": files, "copies": args.copies, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-               "load_average_1min": round(os.getloadavg()[0], 1),
+               "fingerprinted": result.fingerprinted,
+               "rerun_seconds": round(re_seconds, 2), "rerun_cpu_seconds": round(re_cpu, 2),
+               "rerun_fingerprinted": rerun.fingerprinted, "rerun_same_pairs": rerun.pairs == result.pairs,
+               "load_average_1min": round(load, 1), "load_average_1min_after": round(os.getloadavg()[0], 1),
                "pairs_flagged": len(result.pairs) + result.more, "threshold": result.threshold,
                "planted_copies_flagged": None if args.copies else f"{len(planted & flagged)} of 10",
                "cores": os.cpu_count()}

@@ -143,3 +143,88 @@ def test_similarity_command_flags_and_changes_no_grade(tmp_path, sources, found)
     assert "pairs/pair-0000.html" in index and (out / "report" / "pairs" / "pair-0000.html").is_file()
     assert (out / "report" / html_report.RESULTS_FILE).read_text() == before  # no grade changed
     assert similarity.load(out).pairs == found.pairs  # the same scores on every run
+
+
+@pytest.fixture(scope="module")
+def sample_class(tmp_path_factory, sources) -> Path:
+    """The sample class's folder submissions (mostly one solution with one mistake each: many
+    pairs near the threshold) and the disguised copy of ada's."""
+    root = tmp_path_factory.mktemp("class")
+    for student in sorted(p for p in SAMPLE.iterdir() if p.is_dir()):
+        for module in MODULES:
+            if (student / f"{module}.py").is_file():
+                (root / student.name).mkdir(exist_ok=True)
+                shutil.copyfile(student / f"{module}.py", root / student.name / f"{module}.py")
+    shutil.copytree(sources / "copy_of_ada", root / "copy_of_ada")
+    return root
+
+
+@pytest.fixture(scope="module")
+def uncached(sample_class) -> similarity.SimilarityResult:
+    found = similarity.check(sample_class, jobs=2, cache=False)
+    assert not (sample_class / similarity.CACHE_FILE).exists()
+    return found
+
+
+def test_the_candidate_filter_loses_no_pair(sample_class, uncached):
+    """Every pair that copydetect's `compare_files` scores at or above the threshold when every
+    pair is compared is flagged by `check`, which compares only the candidate pairs."""
+    from copydetect.detector import compare_files
+
+    files = sorted(sample_class.glob("*/*.py"))
+    fps, _ = similarity._fingerprints([str(f) for f in files], similarity.default_boilerplate(), 2)
+    everything, compared = set(), 0
+    for i, a in enumerate(files):
+        for j in range(i + 1, len(files)):
+            b = files[j]
+            if a.stem == b.stem and a.parent != b.parent:
+                compared += 1
+                _, (sim_a, sim_b), _ = compare_files(fps[i], fps[j])
+                if max(sim_a, sim_b) >= uncached.threshold:
+                    everything.add((a.parent.name, b.parent.name, a.stem))
+    assert compared > 400 and len(everything) > 50  # a real population of pairs, many of them flagged
+    flagged = {(p.student_a, p.student_b, p.module) for p in uncached.pairs}
+    assert len(flagged) + uncached.more == len(everything)
+    assert flagged <= everything
+    assert {("ada_nwosu", "copy_of_ada", m) for m in MODULES} <= flagged  # the planted near-copy
+
+
+def test_a_rerun_fingerprints_only_the_changed_files(sample_class, uncached, tmp_path):
+    import hashlib
+
+    shutil.copytree(sample_class, tmp_path / "class")
+    root = tmp_path / "class"
+    files = sorted(root.glob("*/*.py"))
+    distinct = len({hashlib.sha256(f.read_bytes()).digest() for f in files})
+    first = similarity.check(root, jobs=2)
+    assert (root / similarity.CACHE_FILE).is_file()
+    assert (first.files, first.fingerprinted) == (len(files), distinct)
+    assert first.pairs == uncached.pairs  # fingerprints from the cache score as fresh ones
+
+    again = similarity.check(root, jobs=2)
+    assert again.fingerprinted == 0 and again.pairs == first.pairs
+
+    # two files change, one student is added with a file equal to another's, one student leaves
+    for changed in (root / "ada_nwosu" / "neural_network.py", root / "elena_petrova" / "foundations.py"):
+        changed.write_text(changed.read_text() + "\n\ndef helper(x):\n    return x * 2 + 1\n")
+    (root / "zoe_new").mkdir()
+    shutil.copyfile(root / "grace_kim" / "foundations.py", root / "zoe_new" / "foundations.py")
+    gone = len(list((root / "tomas_novak").glob("*.py")))
+    shutil.rmtree(root / "tomas_novak")
+    rerun = similarity.check(root, jobs=2)
+    assert rerun.files == len(files) + 1 - gone and rerun.fingerprinted == 2
+    assert ("grace_kim", "zoe_new", "foundations") in {(p.student_a, p.student_b, p.module) for p in rerun.pairs}
+    fresh = similarity.check(root, jobs=2, cache=False)
+    assert rerun.pairs == fresh.pairs and rerun.more == fresh.more
+
+
+def test_a_cache_made_with_other_settings_is_not_used(sample_class, tmp_path):
+    shutil.copytree(sample_class / "ada_nwosu", tmp_path / "class" / "ada_nwosu")
+    shutil.copytree(sample_class / "copy_of_ada", tmp_path / "class" / "copy_of_ada")
+    root = tmp_path / "class"
+    assert similarity.check(root, jobs=1).fingerprinted == 6
+    assert similarity.check(root, jobs=1).fingerprinted == 0
+    assert similarity.check(root, jobs=1, boilerplate=tmp_path / "none").fingerprinted == 6  # other boilerplate
+    (root / similarity.CACHE_FILE).write_bytes(b"not a database")
+    damaged = similarity.check(root, jobs=1)
+    assert damaged.fingerprinted == 6 and {p.module for p in damaged.pairs} == set(MODULES)

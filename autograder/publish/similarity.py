@@ -9,14 +9,19 @@ student's own modules are never compared, ``ignore_leaf``), with the released st
 similar. copydetect tokenises the code first (names, strings and comments ignored), so renamed
 variables and reordered functions still match. A pair is flagged when either file's share of
 code in common reaches the threshold. Flags only: a grade never depends on them.
+
+Each file's fingerprint is kept in ``OUT/report/sources/.fingerprints.sqlite`` (`FingerprintCache`),
+keyed by the SHA-256 of the file's bytes: a rerun tokenises only the files that changed.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +42,8 @@ CONTEXT = 6
 #: copydetect's k-gram length in tokens (its noise and guarantee thresholds).
 NOISE = 25
 GUARANTEE = 30
+#: The fingerprint cache, inside the sources folder (``check``'s `sources`).
+CACHE_FILE = ".fingerprints.sqlite"
 
 
 def default_boilerplate() -> Path:
@@ -74,13 +81,15 @@ class SimilarPair:
 class SimilarityResult:
     """What `check` found: pairs at or above `threshold`, most similar first (at most
     `MAX_PAIRS`; `more` says how many more reached the threshold); `files` compared, in
-    `seconds` of wall time."""
+    `seconds` of wall time, `fingerprinted` of them tokenised (the rest read from the cache)."""
 
     threshold: float
     pairs: tuple[SimilarPair, ...]
     files: int
     seconds: float
     more: int = 0
+    #: files tokenised by this check (the others' fingerprints came from the cache)
+    fingerprinted: int = 0
 
 
 def keep_sources(loaded_dirs: Sequence[tuple[str, Path]], out: Path, modules: Sequence[str]) -> None:
@@ -142,35 +151,154 @@ def _boilerplate_hashes(folder: Path) -> np.ndarray:
     return np.unique(np.array(hashes, dtype=np.int64))
 
 
-def _fingerprints(paths: list[str], boilerplate: Path, jobs: int) -> list[Any]:
+def _array_bytes(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _array(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+class FingerprintCache:
+    """copydetect fingerprints kept in a SQLite file, keyed by the SHA-256 of a file's bytes.
+
+    A row holds what `copydetect.CodeFingerprint` computed from the code: the filtered
+    (tokenised) code, its offsets, the winnowed hashes with their indexes, the token coverage.
+    Rows are only valid for the settings they were made with (copydetect's and pygments'
+    versions, NOISE, GUARANTEE, the boilerplate's bytes): `params` is stored with them, and a
+    cache made with other settings is emptied when opened. A cache that cannot be opened or read
+    (read-only folder, damaged file) makes `get` miss and `put` do nothing: the check then
+    tokenises every file, as without a cache.
+
+    Args:
+        path: the SQLite file (created if missing; `check` uses ``sources/.fingerprints.sqlite``).
+        params: the settings the rows are valid for (`_cache_params`, a JSON string).
+    """
+
+    def __init__(self, path: Path, params: str) -> None:
+        self.db: sqlite3.Connection | None = None
+        db = None
+        try:
+            db = sqlite3.connect(path, timeout=30)
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS fingerprints (sha256 BLOB PRIMARY KEY, filtered_code TEXT "
+                       "NOT NULL, offsets BLOB NOT NULL, hashes BLOB NOT NULL, hash_idx BLOB NOT NULL, "
+                       "token_coverage REAL NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'params'").fetchone()
+            if row is None or row[0] != params:
+                with db:
+                    db.execute("DELETE FROM fingerprints")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('params', ?)", (params,))
+            self.db = db
+        except sqlite3.Error:
+            if db is not None:
+                db.close()
+
+    def get(self, digests: list[bytes], paths: list[str]) -> dict[bytes, Any]:
+        """The cached fingerprints of the files with these `digests` (one path of each, the
+        file the fingerprint says it was made from), as `copydetect.CodeFingerprint`s."""
+        from copydetect import CodeFingerprint
+
+        found: dict[bytes, Any] = {}
+        if self.db is None:
+            return found
+        where = dict(zip(digests, paths))
+        try:
+            for lo in range(0, len(digests), 500):
+                part = digests[lo:lo + 500]
+                rows = self.db.execute(f"SELECT * FROM fingerprints WHERE sha256 IN ({','.join('?' * len(part))})",
+                                       part).fetchall()
+                for digest, filtered, offsets, hashes, idx, coverage in rows:
+                    path = where[digest]
+                    fp = CodeFingerprint.__new__(CodeFingerprint)  # its attributes, as its __init__ sets them
+                    fp.filename, fp.raw_code, fp.filtered_code = path, Path(path).read_text(encoding="utf-8"), filtered
+                    fp.offsets, fp.k, fp.token_coverage = _array(offsets), NOISE, coverage
+                    hash_values, hash_idx = _array(hashes), _array(idx)
+                    fp.hashes = set(hash_values)
+                    fp.hash_idx = {}
+                    for h, i in zip(hash_values, hash_idx):
+                        fp.hash_idx.setdefault(h, []).append(i)
+                    found[digest] = fp
+        except (sqlite3.Error, ValueError, OSError, UnicodeDecodeError):
+            return {}
+        return found
+
+    def put(self, fingerprints: dict[bytes, Any]) -> None:
+        """Keep these fingerprints (by the SHA-256 of their file's bytes)."""
+        if self.db is None:
+            return
+        rows = []
+        for digest, fp in fingerprints.items():
+            pairs = [(h, i) for h, idx in fp.hash_idx.items() for i in idx]
+            hashes = np.array([h for h, _ in pairs], dtype=np.int64)
+            idx = np.array([i for _, i in pairs], dtype=np.int64)
+            rows.append((digest, fp.filtered_code, _array_bytes(fp.offsets), _array_bytes(hashes), _array_bytes(idx),
+                         float(fp.token_coverage)))
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def _cache_params(boilerplate: Path) -> str:
+    """What a cached fingerprint depends on besides the file: the versions of copydetect and
+    pygments, NOISE, GUARANTEE and the boilerplate files' names and bytes."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for f in sorted(boilerplate.rglob("*.py")) if boilerplate.is_dir() else []:
+        digest.update(str(f.relative_to(boilerplate)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return json.dumps({"copydetect": version("copydetect"), "pygments": version("pygments"), "noise": NOISE,
+                       "guarantee": GUARANTEE, "boilerplate": digest.hexdigest(), "schema": 1})
+
+
+def _fingerprints(paths: list[str], boilerplate: Path, jobs: int,
+                  cache: FingerprintCache | None = None) -> tuple[list[Any], int]:
     """copydetect's fingerprints of `paths` (None for a file it cannot read), without the
-    boilerplate's k-grams; files with the same bytes are fingerprinted once.
+    boilerplate's k-grams, and how many files were tokenised; files with the same bytes are
+    fingerprinted once, and those found in `cache` not at all (the new ones are added to it).
 
     copydetect hashes k-grams with Python's `hash`, which is salted per process: the
     fingerprints are made in fresh processes started with ``PYTHONHASHSEED=0`` (`jobs` of them),
-    so that the same submissions give the same scores on every run.
+    so that the same submissions give the same scores on every run (and cached ones stay valid).
     """
     by_content: dict[bytes, list[int]] = {}
     for i, path in enumerate(paths):
         by_content.setdefault(hashlib.sha256(Path(path).read_bytes()).digest(), []).append(i)
-    work = [paths[idx[0]] for idx in by_content.values()]
-    saved = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"
-    try:
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(max(1, min(jobs, len(work) // 20 + 1)), initializer=_init_fingerprinter,
-                      initargs=(str(boilerplate),)) as pool:
-            done = pool.map(_fingerprint, work, chunksize=8)
-    finally:
-        if saved is None:
-            del os.environ["PYTHONHASHSEED"]
-        else:
-            os.environ["PYTHONHASHSEED"] = saved
+    digests = list(by_content)
+    known = cache.get(digests, [paths[by_content[d][0]] for d in digests]) if cache is not None else {}
+    todo = [d for d in digests if d not in known]
+    done: list[Any] = []
+    if todo:
+        work = [paths[by_content[d][0]] for d in todo]
+        saved = os.environ.get("PYTHONHASHSEED")
+        os.environ["PYTHONHASHSEED"] = "0"
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(max(1, min(jobs, len(work) // 20 + 1)), initializer=_init_fingerprinter,
+                          initargs=(str(boilerplate),)) as pool:
+                done = pool.map(_fingerprint, work, chunksize=8)
+        finally:
+            if saved is None:
+                del os.environ["PYTHONHASHSEED"]
+            else:
+                os.environ["PYTHONHASHSEED"] = saved
+    made = {d: fp for d, fp in zip(todo, done) if fp is not None}
+    if cache is not None:
+        cache.put(made)
+    known.update(made)
     out: list[Any] = [None] * len(paths)
-    for fp, idx in zip(done, by_content.values()):
+    for digest, idx in by_content.items():
         for i in idx:
-            out[i] = fp
-    return out
+            out[i] = known.get(digest)
+    return out, len(todo)
 
 
 def _shared_counts(fps: list[Any]) -> np.ndarray:
@@ -186,18 +314,19 @@ def _shared_counts(fps: list[Any]) -> np.ndarray:
     _, inverse, counts = np.unique(all_hashes, return_inverse=True, return_counts=True)
     keep = counts[inverse] >= 2
     columns = np.unique(inverse[keep], return_inverse=True)[1]
+    owners = owner[keep]
     shared = np.zeros((n, n), dtype=np.float32)
-    block = 20000
-    for lo in range(0, int(columns.max(initial=-1)) + 1, block):
+    block, width = 20000, int(columns.max(initial=-1)) + 1
+    for lo in range(0, width, block):  # a block only as wide as the hashes left (the product costs n*n*block)
         sel = (columns >= lo) & (columns < lo + block)
-        m = np.zeros((n, block), dtype=np.float32)
-        m[owner[keep][sel], columns[sel] - lo] = 1.0
+        m = np.zeros((n, min(block, width - lo)), dtype=np.float32)
+        m[owners[sel], columns[sel] - lo] = 1.0
         shared += m @ m.T
     return shared
 
 
 def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = DEFAULT_THRESHOLD,
-          jobs: int | None = None) -> SimilarityResult:
+          jobs: int | None = None, cache: bool = True) -> SimilarityResult:
     """Compare every submission's modules pairwise with copydetect.
 
     copydetect's parts are used as they are: `CodeFingerprint` (tokenise, drop names, strings
@@ -216,6 +345,8 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
         boilerplate: code every student was given (default: `default_boilerplate`).
         threshold: the share (0-1) of either file's code in common that flags a pair.
         jobs: processes for the fingerprints (default: every core).
+        cache: keep the fingerprints in ``sources/.fingerprints.sqlite`` (`FingerprintCache`) and
+            tokenise only the files not found there.
 
     Returns:
         A `SimilarityResult`. An empty or missing `sources` gives no pairs.
@@ -230,7 +361,13 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
     by_module: dict[str, list[Path]] = {}
     for f in files:
         by_module.setdefault(f.stem, []).append(f)
-    fps = dict(zip(files, _fingerprints([str(f) for f in files], boilerplate, jobs or os.cpu_count() or 1)))
+    store = FingerprintCache(sources / CACHE_FILE, _cache_params(boilerplate)) if cache and files else None
+    try:
+        made, fingerprinted = _fingerprints([str(f) for f in files], boilerplate, jobs or os.cpu_count() or 1, store)
+    finally:
+        if store is not None:
+            store.close()
+    fps = dict(zip(files, made))
     found = []
     for module, group in sorted(by_module.items()):
         group = [f for f in group if fps[f] is not None]
@@ -254,7 +391,7 @@ def check(sources: Path, *, boilerplate: Path | None = None, threshold: float = 
         pairs.append(SimilarPair(student_a, student_b, module, round(sim_a, 4), round(sim_b, 4), tokens,
                                  str(code_a), str(code_b)))
     return SimilarityResult(threshold, tuple(pairs), len(files), round(time.perf_counter() - started, 3),
-                            more=max(0, len(found) - MAX_PAIRS))
+                            more=max(0, len(found) - MAX_PAIRS), fingerprinted=fingerprinted)
 
 
 def save(result: SimilarityResult, out: Path) -> Path:
@@ -262,7 +399,7 @@ def save(result: SimilarityResult, out: Path) -> Path:
     path = Path(out) / RESULT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"threshold": result.threshold, "files": result.files, "seconds": result.seconds,
-            "more": result.more, "pairs": [asdict(p) for p in result.pairs]}
+            "more": result.more, "fingerprinted": result.fingerprinted, "pairs": [asdict(p) for p in result.pairs]}
     path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -274,4 +411,4 @@ def load(out: Path) -> SimilarityResult | None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     return SimilarityResult(data["threshold"], tuple(SimilarPair(**p) for p in data["pairs"]), data["files"],
-                            data["seconds"], data.get("more", 0))
+                            data["seconds"], data.get("more", 0), data.get("fingerprinted", 0))
