@@ -146,19 +146,33 @@ def _load(position: int, source: SubmissionSource, config: GradingConfig, workdi
     return load(source, dest, config.modules, notebook=config.notebook)
 
 
-def _grade_chunk_job(sources: Chunk) -> list[SubmissionResult]:
+def _grade_chunk_job(sources: Chunk,
+                     emit: Callable[[int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Load and grade a chunk in this job process (one pytest session); one result per submission.
+
+    `emit` (position in the batch, result) is called with each result as soon as its submission
+    is done, before the next one is graded: the local pool streams them to the main process so
+    that a grader killed mid-chunk loses only the submission in flight (`executors.LocalPoolExecutor`).
+    """
     assert _SLOT is not None and _CONFIG is not None and _WORKDIR is not None
     # Loading (copying, unzipping, converting notebooks, a syntax check) runs here, on every core.
     chunk = [_load(i, src, _CONFIG, _WORKDIR) for i, src in sources]
+    positions = {loaded.student: i for loaded, (i, _) in zip(chunk, sources)}
     out: list[SubmissionResult] = []
     level = _SLOT.level
+
+    def done(result: SubmissionResult) -> None:
+        out.append(result)
+        if emit is not None:
+            emit(positions[result.student], result)
+
     grade_chunk(chunk, _CONFIG, _SLOT,
-                lambda run, output, dropped: out.append(_graded(run, output, dropped, _CONFIG, level)),
+                lambda run, output, dropped: done(_graded(run, output, dropped, _CONFIG, level)),
                 extra_args=("-p", __name__) if _SELECTION else ())
     graded = {r.student for r in out}
     for loaded in chunk:  # a submission the session never reached (should not happen): say so
         if loaded.student not in graded:
-            out.append(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
+            done(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
     return out
 
 
