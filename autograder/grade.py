@@ -386,7 +386,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                           paths=[str(p) for p in paths],
                           options={"force": force, "only": list(only or ()), "questions": list(questions or ())})
         folders = store.folders()
-        look_alike = _store.look_alike_ids(folders)
+        look_alike = store.look_alike()  # _store.look_alike_ids(folders), kept in the store
         for group in look_alike:
             warnings.append("student ids that look alike (same letters up to case or look-alike characters): "
                             + ", ".join(repr(s) for s in group) + "; check they are different students")
@@ -462,7 +462,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         drawn = _store.plots_key(config, rows)  # drawing the plots costs ~1 s: only when what they show changed
         plots = drawn != store.meta("plots_key") or not all(
             (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
-        stored = store.results(config)
+        stored = store.results(config, series=False)  # the class files need no loss series
         extra["diagnoses"] = diagnosis_counts(stored)  # the mistake signatures per question
         annotations = {r.student: row_annotation(r, finalize(r) if finalize is not None else None) for r in stored}
         write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots,

@@ -9,6 +9,7 @@ real SIGINT and SIGKILL sent to a real ``autograder grade`` process.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -292,6 +293,38 @@ def test_read_api(reference):
         assert results[2].questions[0].cases[0].outcome is Outcome.FAILED
         assert [(r.student, r.status, r.total) for r in store.rows()] == [
             ("ada", "graded", 14), ("bilal", "graded", 0), ("farid", "graded", 12)]
+
+
+def test_results_without_series_are_the_stored_results_less_their_series(reference, tmp_path):
+    """`Store.results(series=False)` (the class files' read, done by every rerun) leaves out the
+    loss series in SQLite and gives what `without_series` makes of the full results."""
+    from autograder.publish.html_report import without_series
+
+    with st.Store.open_readonly(reference) as store:
+        ada = store.result("ada", CONFIG)
+    first = ada.questions[0]
+    series = (("loss", (3.0, 2.5, 1.25)), ("reference", (3.0, 2.0, 1.0)))
+    case = dataclasses.replace(first.cases[0], series=series)
+    ada = dataclasses.replace(ada, questions=(dataclasses.replace(first, cases=(case, *first.cases[1:])),
+                                              *ada.questions[1:]))
+    keys = st.question_keys(CONFIG)
+    with st.Store.open(tmp_path) as store:
+        store.plan([("ada", "ada", "c0")], keys, None)
+        store.record(ada, list(CONFIG.questions), keys)
+        store.rescore(CONFIG)
+        full, bare = store.results(CONFIG), store.results(CONFIG, series=False)
+    assert full[0].questions[0].cases[0].series == series
+    assert bare == [without_series(full[0])] and bare != full
+
+
+def test_look_alike_groups_are_kept_for_the_same_ids_only(tmp_path):
+    keys = st.question_keys(CONFIG)
+    with st.Store.open(tmp_path) as store:
+        store.plan([("Alice", "a", "c1"), ("bob", "b", "c2")], keys, None)
+        assert store.look_alike() == []
+        store.plan([("alice", "a2", "c3")], keys, None, full=False)
+        assert store.look_alike() == [("Alice", "alice")] == store.look_alike()
+        assert json.loads(store.meta("look_alike"))["groups"] == [["Alice", "alice"]]
 
 
 # -- bad stores, old OUTs, two runs at once -----------------------------------------------------------------
