@@ -437,11 +437,14 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
+_CASE_FIELDS = frozenset(f.name for f in dataclasses.fields(CaseResult))
+
+
 def _cases_from_json(question: str, text: str) -> list[CaseResult]:
-    known = {f.name for f in dataclasses.fields(CaseResult)}
+    known = _CASE_FIELDS
     out = []
     for case in json.loads(text):
-        fields = {k: _tuples(v) for k, v in case.items() if k in known}
+        fields = {k: _tuples(v) if isinstance(v, list) else v for k, v in case.items() if k in known}
         fields["outcome"] = Outcome(fields["outcome"])
         out.append(CaseResult(question, **fields))
     return out
@@ -624,12 +627,14 @@ class Store:
             The `Plan`. Submissions with work get state ``pending`` until `record` completes them.
         """
         wanted = list(questions) if questions else list(keys)
-        # whether an outcome holds a grader error is asked of SQLite's JSON functions: decoding
-        # every case list (loss series included) here cost most of a nothing-changed rerun
+        # whether an outcome holds a grader error is asked of SQLite: decoding every case list
+        # (loss series included) here cost most of a nothing-changed rerun. `_cases_to_json` writes
+        # '"outcome": "error"' for such a case (a string value cannot hold it unescaped), so only
+        # lists holding that text are parsed, by SQLite's JSON functions
         stored = {(s, q): (c, k, i, bool(e)) for s, q, c, k, i, e in self._conn.execute(
-            "SELECT student, question, content_hash, question_key, isolation, EXISTS(SELECT 1 FROM "
-            "json_each(outcomes.cases) WHERE json_extract(json_each.value, '$.outcome') = ?) FROM outcomes",
-            (Outcome.ERROR.value,))}
+            "SELECT student, question, content_hash, question_key, isolation, instr(cases, ?) > 0 AND EXISTS("
+            "SELECT 1 FROM json_each(outcomes.cases) WHERE json_extract(json_each.value, '$.outcome') = ?) "
+            "FROM outcomes", (json.dumps({"outcome": Outcome.ERROR.value})[1:-1], Outcome.ERROR.value))}
         folders = self.folders()
         plan = Plan()
         with self._write() as db:
