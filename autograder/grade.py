@@ -151,19 +151,33 @@ def _load(position: int, source: SubmissionSource, config: GradingConfig, workdi
     return load(source, dest, config.modules, notebook=config.notebook)
 
 
-def _grade_chunk_job(sources: Chunk) -> list[SubmissionResult]:
+def _grade_chunk_job(sources: Chunk,
+                     emit: Callable[[int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Load and grade a chunk in this job process (one pytest session); one result per submission.
+
+    `emit` (position in the batch, result) is called with each result as soon as its submission
+    is done, before the next one is graded: the local pool streams them to the main process so
+    that a grader killed mid-chunk loses only the submission in flight (`executors.LocalPoolExecutor`).
+    """
     assert _SLOT is not None and _CONFIG is not None and _WORKDIR is not None
     # Loading (copying, unzipping, converting notebooks, a syntax check) runs here, on every core.
     chunk = [_load(i, src, _CONFIG, _WORKDIR) for i, src in sources]
+    positions = {loaded.student: i for loaded, (i, _) in zip(chunk, sources)}
     out: list[SubmissionResult] = []
     level = _SLOT.level
+
+    def done(result: SubmissionResult) -> None:
+        out.append(result)
+        if emit is not None:
+            emit(positions[result.student], result)
+
     grade_chunk(chunk, _CONFIG, _SLOT,
-                lambda run, output, dropped: out.append(_graded(run, output, dropped, _CONFIG, level)),
+                lambda run, output, dropped: done(_graded(run, output, dropped, _CONFIG, level)),
                 extra_args=("-p", __name__) if _SELECTION else ())
     graded = {r.student for r in out}
     for loaded in chunk:  # a submission the session never reached (should not happen): say so
         if loaded.student not in graded:
-            out.append(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
+            done(_error_result(loaded, _CONFIG, level, "the grader did not run its test cases"))
     return out
 
 
@@ -390,7 +404,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                           paths=[str(p) for p in paths],
                           options={"force": force, "only": list(only or ()), "questions": list(questions or ())})
         folders = store.folders()
-        look_alike = _store.look_alike_ids(folders)
+        look_alike = store.look_alike()  # _store.look_alike_ids(folders), kept in the store
         for group in look_alike:
             warnings.append("student ids that look alike (same letters up to case or look-alike characters): "
                             + ", ".join(repr(s) for s in group) + "; check they are different students")
@@ -481,7 +495,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
         plots = drawn != store.meta("plots_key") or not all(
             (out / "plots" / name).is_file() for name in ("score_distribution.png", "question_pass_rates.png"))
         stored = None if graded or late_changes else _results_in_hand(changed, rows)
-        stored = stored if stored is not None else store.results(config)
+        stored = stored if stored is not None else store.results(config, series=False)  # no loss series needed
         extra["diagnoses"] = diagnosis_counts(stored)  # the mistake signatures per question
         annotations = {r.student: row_annotation(r, finalize(r) if finalize is not None else None) for r in stored}
         write_class_files(out, config, rows, complete=summary.complete, extra=extra, plots=plots,

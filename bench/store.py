@@ -89,9 +89,11 @@ def killed_then_resumed(repo: Path, folder: Path, out: Path, jobs: int, n: int) 
         time.sleep(0.1)
     proc.wait()
     first = time.perf_counter() - started
+    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True, timeout=5) as db:
+        after = db.execute("SELECT count(DISTINCT student) FROM outcomes").fetchone()[0]  # what the rerun keeps
     rerun = grade(repo, folder, out, jobs)
-    return {"killed_after": round(first, 2), "stored_when_killed": stored, "rerun": rerun,
-            "seconds": round(first + rerun["seconds"], 2)}
+    return {"killed_after": round(first, 2), "stored_when_killed": stored, "stored_after_kill": after,
+            "rerun": rerun, "seconds": round(first + rerun["seconds"], 2)}
 
 
 def main(argv: list[str] | None = None) -> int:

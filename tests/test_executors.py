@@ -187,3 +187,31 @@ def test_a_worker_with_other_grading_code_refuses_to_grade(tmp_path):
     level, _ = detect_isolation()
     with pytest.raises(RuntimeError, match="grading code differs"):
         grade_packed_chunk([], CONFIG, level, fingerprint_of(tmp_path))
+
+
+def test_a_local_job_process_killed_mid_chunk_keeps_what_it_sent_and_counts_nothing_twice(tmp_path):
+    """The local pool streams each submission's result as it is done: a job process killed
+    (SIGKILL) in the middle of its chunk loses only what it had not sent; the rest of its chunk
+    (and of the other job's, whose pool broke) is graded again, and every submission gets
+    exactly one result, with its right grade."""
+    import multiprocessing
+
+    level, _ = detect_isolation()
+    sources, _ = locate([CLASS], CONFIG.modules)
+    batch = [s for s in sources if s.student != "quentin_moreau"][:8]
+    killed: list[int] = []
+    got: list[tuple[str, float, str]] = []
+
+    def on_result(result) -> None:
+        got.append((result.student, result.total, result.status.value))
+        if not killed:  # the first result: both job processes are in their chunk of 4
+            victim = sorted(p.pid for p in multiprocessing.active_children())[0]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    _run_pool(_chunks(list(enumerate(batch)), 2, 4), CONFIG, level, 2, tmp_path / "work", on_result)
+    assert killed
+    students = [s for s, _, _ in got]
+    assert len(students) == len(set(students)) == len(batch)  # nothing lost, nothing twice
+    for student, total, status in got:
+        assert (total, status) == (TOTALS[student], EXPECTED[student].get("status", "graded")), student

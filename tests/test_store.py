@@ -9,10 +9,12 @@ real SIGINT and SIGKILL sent to a real ``autograder grade`` process.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -293,6 +295,38 @@ def test_read_api(reference):
             ("ada", "graded", 14), ("bilal", "graded", 0), ("farid", "graded", 12)]
 
 
+def test_results_without_series_are_the_stored_results_less_their_series(reference, tmp_path):
+    """`Store.results(series=False)` (the class files' read, done by every rerun) leaves out the
+    loss series in SQLite and gives what `without_series` makes of the full results."""
+    from autograder.publish.html_report import without_series
+
+    with st.Store.open_readonly(reference) as store:
+        ada = store.result("ada", CONFIG)
+    first = ada.questions[0]
+    series = (("loss", (3.0, 2.5, 1.25)), ("reference", (3.0, 2.0, 1.0)))
+    case = dataclasses.replace(first.cases[0], series=series)
+    ada = dataclasses.replace(ada, questions=(dataclasses.replace(first, cases=(case, *first.cases[1:])),
+                                              *ada.questions[1:]))
+    keys = st.question_keys(CONFIG)
+    with st.Store.open(tmp_path) as store:
+        store.plan([("ada", "ada", "c0")], keys, None)
+        store.record(ada, list(CONFIG.questions), keys)
+        store.rescore(CONFIG)
+        full, bare = store.results(CONFIG), store.results(CONFIG, series=False)
+    assert full[0].questions[0].cases[0].series == series
+    assert bare == [without_series(full[0])] and bare != full
+
+
+def test_look_alike_groups_are_kept_for_the_same_ids_only(tmp_path):
+    keys = st.question_keys(CONFIG)
+    with st.Store.open(tmp_path) as store:
+        store.plan([("Alice", "a", "c1"), ("bob", "b", "c2")], keys, None)
+        assert store.look_alike() == []
+        store.plan([("alice", "a2", "c3")], keys, None, full=False)
+        assert store.look_alike() == [("Alice", "alice")] == store.look_alike()
+        assert json.loads(store.meta("look_alike"))["groups"] == [["Alice", "alice"]]
+
+
 # -- bad stores, old OUTs, two runs at once -----------------------------------------------------------------
 def test_a_corrupt_or_foreign_store_is_refused_and_left_alone(small_class, tmp_path, capsys):
     out = tmp_path / "out"
@@ -398,13 +432,61 @@ def _kill_and_resume(cls: Path, ref: Path, out: Path, kills: int, seed: int) -> 
         time.sleep(rng.uniform(0.3, 4.0))
         proc.kill()
         proc.communicate()
+    stored = _stored(out)
     final = run_cli(str(cls), "--out", str(out))
     stdout, stderr = final.communicate(timeout=180)
     assert final.returncode == 0, stderr
-    assert "re-scored 0, kept 0 not in this run" in stdout  # what an earlier run stored is reused
+    # what an earlier run stored is reused; only what it had not stored is graded again
+    assert f"graded {6 - len(stored)}, reused {len(stored)}, re-scored 0, kept 0 not in this run" in stdout
     assert (out / "gradebook.csv").read_bytes() == (ref / "gradebook.csv").read_bytes()
     assert json.loads((out / "summary.json").read_text())["complete"] is True
     assert not list(out.rglob("*.tmp"))
+
+
+def _stored(out: Path) -> set[str]:
+    """The students with outcomes in OUT's store now (read-only, as another process)."""
+    try:
+        with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True, timeout=1) as db:
+            return {s for (s,) in db.execute("SELECT DISTINCT student FROM outcomes")}
+    except sqlite3.Error:
+        return set()
+
+
+def test_kill_9_mid_chunk_loses_only_the_submissions_in_flight(tmp_path):
+    """Results stream to the main process one submission at a time: in the chunk [a4, quentin]
+    (quentin loops until his 10 s timeout), a4 is stored while quentin still runs, so a kill -9
+    then costs the rerun quentin alone (at most `jobs` = 2 submissions), not the whole chunk.
+    (With whole chunks coming back, quentin is stored just after a4: this test fails.)"""
+    cls = tmp_path / "class"
+    make_class(cls, {f"a{i}": "ada_nwosu" for i in range(5)})
+    shutil.copytree(SAMPLE / "quentin_moreau", cls / "quentin")  # chunks of 2: [a0, a1], [a2, a3], [a4, quentin]
+    out = tmp_path / "out"
+    proc = run_cli(str(cls), "--out", str(out))
+    end = time.monotonic() + 120
+    stored: set[str] = set()
+    while time.monotonic() < end and proc.poll() is None:
+        stored = _stored(out)
+        if "a4" in stored:
+            break
+        time.sleep(0.05)
+    assert "a4" in stored, stored
+    # quentin runs ~10 s more: a whole-chunk executor would store him right after a4 (a4's
+    # rendering apart), so his row stays missing for seconds only when results stream
+    calm = time.monotonic() + 5
+    while time.monotonic() < calm and "quentin" not in stored:
+        stored = _stored(out)
+        time.sleep(0.05)
+    proc.kill()
+    proc.communicate()
+    at_kill = _stored(out)
+    assert "quentin" not in at_kill, "quentin was stored within 5 s of a4: the chunk came back whole"
+    again = run_cli(str(cls), "--out", str(out))
+    stdout, stderr = again.communicate(timeout=180)
+    assert again.returncode == 0, stderr
+    graded = int(re.search(r"graded (\d+), reused (\d+)", stdout).group(1))
+    assert graded == 6 - len(at_kill) and graded <= 2, stdout
+    assert {s: r["status"] for s, r in gradebook(out).items()} == {**{f"a{i}": "graded" for i in range(5)},
+                                                                   "quentin": "timeout"}
 
 
 def test_kill_9_then_rerun_gives_the_same_gradebook(six, tmp_path):

@@ -1,12 +1,14 @@
 """Where chunks of submissions are graded: the local process pool, or a dask.distributed cluster.
 
-`grade._run_pool` hands chunks to an `Executor` and gets, for each chunk, its results or the
-news that it failed; it retries failed chunks and writes every result itself. Neither it nor the
+`grade._run_pool` hands chunks to an `Executor` and gets back results as they are done (the
+local pool: each submission's alone, as soon as it is graded; dask: a chunk's at once) or the
+news that some submissions failed; it retries those and writes every result itself. Neither it nor the
 rest of the pipeline knows which executor runs:
 
 * `LocalPoolExecutor`: forked job processes (`concurrent.futures.ProcessPoolExecutor`), each
   owning one sandbox slot set up by the pool initializer `grade._init_job`, grading with
-  `grade._grade_chunk_job`.
+  `grade._grade_chunk_job` and sending each result down a pipe of its own as soon as its
+  submission is done (a kill -9 of the grader loses only the submissions in flight).
 * `DaskExecutor`: the workers of a ``dask.distributed`` cluster (``tcp://HOST:PORT``, or
   ``local:N`` for a `LocalCluster` of N worker processes on this machine). Each worker process
   sets itself up with the same `grade._init_job` (a `WorkerPlugin`) on its own host, so it
@@ -29,6 +31,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -43,7 +46,7 @@ from ..results import Isolation, SubmissionResult, SubmissionSource
 
 #: A chunk: (position in the batch, submission), as in `grade.Chunk`.
 Chunk = list[tuple[int, SubmissionSource]]
-#: What an executor yields per chunk: the chunk and its results, or None when it failed.
+#: What an executor yields: submissions (a chunk or part of one) and their results, or None when they failed.
 Outcome = tuple[Chunk, "list[SubmissionResult] | None"]
 
 
@@ -58,9 +61,11 @@ class Executor(Protocol):
     jobs: int
 
     def map_chunks(self, chunks: list[Chunk]) -> Iterator[Outcome]:
-        """Grade every chunk; yield ``(chunk, results)`` as each finishes, in any order, with
-        ``results`` None when the chunk could not be graded (its process died, its session failed).
-        Every chunk is yielded exactly once."""
+        """Grade every chunk; yield ``(items, results)`` as they finish, in any order: a whole
+        chunk with its results, part of one (the local pool yields each submission alone, as
+        ``([item], [result])``, as soon as it is graded), or ``(items, None)`` for submissions
+        that could not be graded (their process died, their session failed).
+        Every submission is yielded exactly once."""
         ...
 
     def close(self) -> None:
@@ -87,34 +92,83 @@ class LocalPoolExecutor:
         self._warm_up = threading.Thread(target=warm_up, daemon=True) if warm_up else None
 
     def map_chunks(self, chunks: list[Chunk]) -> Iterator[Outcome]:
+        """Grade the chunks on `jobs` job processes; yield each submission's result as it is
+        done, as ``([(position, source)], [result])``, and, for a chunk whose job process died or
+        whose session failed, one ``(the submissions of it not yet yielded, None)``.
+
+        Each job process writes its results to a pipe of its own (`_init_streaming_job`), one
+        message per submission, as soon as the submission is graded; so a grader killed
+        mid-chunk has stored every submission but the one each job process was grading."""
         from .. import grade
 
         import multiprocessing
+        from multiprocessing.connection import wait
         ctx = multiprocessing.get_context("fork")
-        pending: dict = {}
+        workers = max(1, min(self.jobs, len(chunks)))
+        pipes = [ctx.Pipe(duplex=False) for _ in range(workers)]
+        readers = [r for r, _ in pipes]
+        claimed = ctx.Value("i", 0)
+        pending: dict = {}  # future -> chunk
+        left: dict[int, tuple[int, SubmissionSource]] = {}  # position -> item, not yet yielded
         try:
-            with ProcessPoolExecutor(max_workers=max(1, min(self.jobs, len(chunks))), mp_context=ctx,
-                                     initializer=grade._init_job,
-                                     initargs=(self.config, self.level, self.workdir, self.selection)) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_streaming_job,
+                                     initargs=([w for _, w in pipes], claimed, self.config, self.level,
+                                               self.workdir, self.selection)) as pool:
                 try:
-                    pending = {pool.submit(grade._grade_chunk_job, chunk): chunk for chunk in chunks}
+                    for chunk in chunks:
+                        pending[pool.submit(_stream_chunk_job, chunk)] = chunk
+                        left.update((i, (i, src)) for i, src in chunk)
+                    for _, w in pipes:  # the job processes are forked at the first submit: they hold them now
+                        w.close()
                     if self._warm_up is not None and self._warm_up.ident is None:
-                        self._warm_up.start()  # the job processes are forked at the first submit
-                    for future in as_completed(list(pending)):
-                        chunk = pending.pop(future)  # a finished chunk's results are not kept: memory flat in N
-                        try:
-                            results = future.result()
-                        except Exception:  # the job process died or the session failed
-                            results = None
-                        yield chunk, results
+                        self._warm_up.start()
+
+                    def received(timeout: float | None) -> Iterator[Outcome]:
+                        """The results waiting in the pipes (waiting up to `timeout` s for one)."""
+                        for reader in wait(readers, timeout):
+                            try:
+                                position, result = reader.recv()
+                            except (EOFError, OSError):  # its job process is gone (its chunk fails below)
+                                readers.remove(reader)
+                                continue
+                            except Exception:  # a message cut short by a dying job process
+                                readers.remove(reader)
+                                continue
+                            item = left.pop(position, None)
+                            if item is not None:
+                                yield [item], [result]
+
+                    while pending:
+                        yield from received(0.05)
+                        for future in [f for f in pending if f.done()]:
+                            chunk = pending.pop(future)
+                            try:
+                                sent = set(future.result())
+                            except Exception:  # the job process died or the session failed
+                                sent = set()
+                            # what it sent before it returned (or died) is in its pipe already
+                            deadline = time.monotonic() + 30
+                            while readers and any(i in left for i in sent) and time.monotonic() < deadline:
+                                yield from received(1.0)
+                            while readers and wait(readers, 0):
+                                yield from received(0)
+                            rest = [left.pop(i) for i, _ in chunk if i in left]
+                            if rest:
+                                yield rest, None
                 except KeyboardInterrupt:  # Ctrl-C: stop the job processes now, keep what is finished
                     grade._stop_pool(pool)
                     raise
         except BrokenProcessPool:
             pass
+        finally:
+            for r, w in pipes:
+                r.close()
+                w.close()
         self._join_warm_up()  # before any later fork: never fork while another thread imports
         for chunk in pending.values():  # not reached before the pool broke: failed
-            yield chunk, None
+            rest = [left.pop(i) for i, _ in chunk if i in left]
+            if rest:
+                yield rest, None
 
     def _join_warm_up(self) -> None:
         if self._warm_up is not None and self._warm_up.is_alive():  # before any later fork
@@ -122,6 +176,43 @@ class LocalPoolExecutor:
 
     def close(self) -> None:
         self._join_warm_up()
+
+
+#: The write end of this job process's result pipe (`LocalPoolExecutor.map_chunks`).
+_STREAM = None
+
+
+def _init_streaming_job(writers: list, claimed, config: GradingConfig, level: Isolation, workdir: Path,
+                        selection: dict[str, frozenset[str]] | None) -> None:
+    """Pool initializer: `grade._init_job`, then take one of `writers` (the next unclaimed one, by
+    the shared counter `claimed`) as this process's result pipe and close the others, so that a
+    pipe whose job process died reads as ended."""
+    global _STREAM
+    from .. import grade
+
+    with claimed.get_lock():
+        mine = claimed.value
+        claimed.value += 1
+    for n, w in enumerate(writers):
+        if n != mine:
+            w.close()
+    _STREAM = writers[mine]
+    grade._init_job(config, level, workdir, selection)
+
+
+def _stream_chunk_job(chunk: Chunk) -> list[int]:
+    """Grade `chunk` (`grade._grade_chunk_job`), sending each (position, result) down this process's
+    pipe as soon as it is done; return the positions sent (all of the chunk's)."""
+    from .. import grade
+
+    sent: list[int] = []
+
+    def emit(position: int, result: SubmissionResult) -> None:
+        _STREAM.send((position, result))  # whole before the next submission is graded
+        sent.append(position)
+
+    grade._grade_chunk_job(chunk, emit)
+    return sent
 
 
 # -- dask.distributed -----------------------------------------------------------------------------

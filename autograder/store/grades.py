@@ -440,11 +440,14 @@ def _tuples(value: Any) -> Any:
     return tuple(map(_tuples, value)) if list in map(type, value) else tuple(value)
 
 
+_CASE_FIELDS = frozenset(f.name for f in dataclasses.fields(CaseResult))
+
+
 def _cases_from_json(question: str, text: str) -> list[CaseResult]:
-    known = {f.name for f in dataclasses.fields(CaseResult)}
+    known = _CASE_FIELDS
     out = []
     for case in json.loads(text):
-        fields = {k: _tuples(v) for k, v in case.items() if k in known}
+        fields = {k: _tuples(v) if isinstance(v, list) else v for k, v in case.items() if k in known}
         fields["outcome"] = Outcome(fields["outcome"])
         out.append(CaseResult(question, **fields))
     return out
@@ -627,8 +630,14 @@ class Store:
             The `Plan`. Submissions with work get state ``pending`` until `record` completes them.
         """
         wanted = list(questions) if questions else list(keys)
-        stored = {(s, q): (c, k, i, cases) for s, q, c, k, i, cases in self._conn.execute(
-            "SELECT student, question, content_hash, question_key, isolation, cases FROM outcomes")}
+        # whether an outcome holds a grader error is asked of SQLite: decoding every case list
+        # (loss series included) here cost most of a nothing-changed rerun. `_cases_to_json` writes
+        # '"outcome": "error"' for such a case (a string value cannot hold it unescaped), so only
+        # lists holding that text are parsed, by SQLite's JSON functions
+        stored = {(s, q): (c, k, i, bool(e)) for s, q, c, k, i, e in self._conn.execute(
+            "SELECT student, question, content_hash, question_key, isolation, instr(cases, ?) > 0 AND EXISTS("
+            "SELECT 1 FROM json_each(outcomes.cases) WHERE json_extract(json_each.value, '$.outcome') = ?) "
+            "FROM outcomes", (json.dumps({"outcome": Outcome.ERROR.value})[1:-1], Outcome.ERROR.value))}
         folders = self.folders()
         plan = Plan()
         with self._write() as db:
@@ -708,9 +717,11 @@ class Store:
         stored outcome (the row is pending)."""
         return self._scored([student], config).get(student)
 
-    def _scored(self, students: Sequence[str] | None, config: GradingConfig | None) -> dict[str, SubmissionResult | None]:
+    def _scored(self, students: Sequence[str] | None, config: GradingConfig | None,
+                series: bool = True) -> dict[str, SubmissionResult | None]:
         """{student: result scored from the stored outcomes (None: an outcome is missing)}, for
-        `students` (None: every stored submission), read in two queries."""
+        `students` (None: every stored submission), read in two queries; without the cases'
+        loss series unless `series` (SQLite leaves them out: ~10x less JSON to decode)."""
         from ..config import load_config
         from ..judge.score import score
 
@@ -720,7 +731,9 @@ class Store:
             where, args = " WHERE student=?", (students[0],)
         wanted = None if students is None or len(students) == 1 else set(students)
         outcomes: dict[str, dict[str, str]] = {}
-        for student, qid, cases in self._conn.execute(f"SELECT student, question, cases FROM outcomes{where}", args):
+        column = "cases" if series else (  # each case object without its "series" key, in order
+            "(SELECT json_group_array(json_remove(json_each.value, '$.series')) FROM json_each(outcomes.cases))")
+        for student, qid, cases in self._conn.execute(f"SELECT student, question, {column} FROM outcomes{where}", args):
             if wanted is None or student in wanted:
                 outcomes.setdefault(student, {})[qid] = cases
         out: dict[str, SubmissionResult | None] = {}
@@ -740,11 +753,12 @@ class Store:
                                  output=json.loads(output), seconds=seconds or 0.0)
         return out
 
-    def results(self, config: GradingConfig | None = None) -> list[SubmissionResult]:
+    def results(self, config: GradingConfig | None = None, series: bool = True) -> list[SubmissionResult]:
         """Every stored submission that has a grade (done or kept from an earlier run), sorted by
-        student id; pending ones are left out. Scored with `config` (see `result`)."""
+        student id; pending ones are left out. Scored with `config` (see `result`). With `series`
+        False, every case's ``series`` is empty (what the class files need; much faster)."""
         done = {s for (s,) in self._conn.execute("SELECT student FROM submissions WHERE state != 'pending'")}
-        return [r for s, r in self._scored(None, config).items() if s in done and r is not None]
+        return [r for s, r in self._scored(None, config, series).items() if s in done and r is not None]
 
     def provenance(self, student: str, keys: dict[str, QuestionKey] | None = None) -> Provenance | None:
         """When and with which suite/config/reference/engine each of the student's questions was graded."""
@@ -846,6 +860,21 @@ class Store:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
+    def look_alike(self) -> list[tuple[str, ...]]:
+        """`look_alike_ids` of every stored student id, kept in ``meta`` for the set of ids it was
+        computed for (the confusables mapping costs ~5 ms an id: most of a nothing-changed rerun
+        at N = 1000 before it was kept)."""
+        ids = sorted(self.folders())
+        key = _sha(*ids)
+        kept = self.meta("look_alike")
+        if kept is not None:
+            data = json.loads(kept)
+            if data.get("ids") == key:
+                return [tuple(g) for g in data["groups"]]
+        groups = look_alike_ids(ids)
+        self.set_meta("look_alike", json.dumps({"ids": key, "groups": [list(g) for g in groups]}))
+        return groups
+
     def history(self, student: str) -> list[dict[str, Any]]:
         """The student's grades, oldest first: recorded_at, content hash, status, total, possible, points."""
         return [{"recorded_at": t, "content_hash": c, "status": s, "total": tot, "possible": p,
@@ -855,17 +884,16 @@ class Store:
                     "WHERE student=? ORDER BY id", (student,))]
 
 
-def _current(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
+def _current(stored: tuple[str, ...] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
     """A stored outcome is current while its submission and question keys (and the isolation
     level, when one is required) are the current ones."""
     return stored is not None and stored[:2] == (content, qkey) and (isolation is None or stored[2] == isolation.value)
 
 
-def _reusable(stored: tuple[str, str, str, str] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
-    """A current outcome (`_current`) without a grader error is reused; a grader error is retried
-    by every run."""
-    return _current(stored, content, qkey, isolation) and all(
-        c["outcome"] != Outcome.ERROR.value for c in json.loads(stored[3]))
+def _reusable(stored: tuple[str, str, str, bool] | None, content: str, qkey: str, isolation: Isolation | None) -> bool:
+    """A current outcome (`_current`) without a grader error (``stored[3]``: it has one) is
+    reused; a grader error is retried by every run."""
+    return _current(stored, content, qkey, isolation) and not stored[3]
 
 
 def _present_modules(result: SubmissionResult) -> list[str]:
