@@ -197,3 +197,17 @@ def test_execute_mode_through_the_sandbox(tmp_path):
     feedback = (tmp_path / "out" / "zoe" / "feedback.md").read_text(encoding="utf-8")
     assert "`foundations.deriv`: 2 / 2 points" in feedback
     assert "[grader] cell 2 ran for more than 1 s and was stopped; the next cell runs" in feedback
+
+
+def test_old_mac_line_ends_neither_crash_the_grader_nor_run_a_skipped_statement(tmp_path):
+    """Hostile: Python reads a lone carriage return as a line end and str.split("\\n") does not, so a
+    cell written with "\\r" made the rebuild fail (IndexError in the grader) or kept a whole physical
+    line, a training call after a "\\r" included, as if it were the definition's own line."""
+    built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\r    return 4\r\rimport os\r"),
+                          "ana.ipynb", MODULES, KNOWN)
+    assert imported(built, "foundations", tmp_path)["deriv"](None, 0) == 4
+    built = read_notebook(nb("%%module foundations\nimport os\rRAN = os.getpid()\ndef deriv(f, x):\n    return 5\n"),
+                          "bob.ipynb", MODULES, KNOWN)
+    namespace = imported(built, "foundations", tmp_path)
+    assert namespace["deriv"](None, 0) == 5 and "RAN" not in namespace
+    assert any("cell 1, line 3: RAN = os.getpid()" in n for n in built.notes)

@@ -277,6 +277,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str) or not source.strip():
             continue
+        source = source.replace("\r\n", "\n").replace("\r", "\n")  # Python's line ends, so lines match the AST's
         marks = cell.get("metadata", {}).get("autograder") if isinstance(cell.get("metadata"), dict) else None
         lines = source.split("\n")
         first_index = next(i for i, line in enumerate(lines) if line.strip())
