@@ -211,3 +211,29 @@ def test_old_mac_line_ends_neither_crash_the_grader_nor_run_a_skipped_statement(
     namespace = imported(built, "foundations", tmp_path)
     assert namespace["deriv"](None, 0) == 5 and "RAN" not in namespace
     assert any("cell 1, line 3: RAN = os.getpid()" in n for n in built.notes)
+
+
+def test_many_magics_do_not_make_ipythons_transformer_run_for_hours(monkeypatch):
+    """Hostile: IPython's transformer tokenizes a whole cell again for each magic it rewrites (up to
+    500 a cell), so a notebook of cells full of `%ls` lines cost magics x size: 499 magics in a
+    280 kB cell ran for more than 10 minutes of CPU in the grader's load step (no deadline there).
+    What it tokenizes is now bounded by TRANSFORM_ALLOWANCE for the whole notebook (real tokenizer,
+    counted; the rest of the magic lines are commented out, skipped like any other)."""
+    import IPython.core.inputtransformer2 as it
+
+    from autograder.intake import notebook
+
+    tokenized = [0]
+    real = it.make_tokens_by_line
+
+    def counted(lines):
+        tokenized[0] += sum(map(len, lines))
+        return real(lines)
+
+    monkeypatch.setattr(it, "make_tokens_by_line", counted)
+    cell = "%%module foundations\n" + "".join(f"%ls {i}\n" for i in range(300)) + "STEP = 1\n" * 1000
+    built = read_notebook(nb(*[cell] * 4, "%%module foundations\ndef deriv(f, x):\n    return 6\n"),
+                          "ana.ipynb", MODULES, KNOWN)
+    assert tokenized[0] <= 2 * notebook.TRANSFORM_ALLOWANCE
+    assert "return 6" in module(built, "foundations") and "STEP = 1" in module(built, "foundations")
+    assert "%ls" not in module(built, "foundations").replace("# %ls", "")

@@ -40,6 +40,8 @@ from typing import Iterable, Mapping, Sequence
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 #: Saved outputs above this size get a note (they are never read).
 LARGE_OUTPUTS = 5 << 20
+#: Characters x rounds IPython's transformer may tokenize for one notebook (~1 s; see `_plain_python`).
+TRANSFORM_ALLOWANCE = 2_000_000
 #: Calls allowed in a kept constant assignment (pure constructors).
 CONSTANT_CALLS = frozenset({
     "np.array", "np.asarray", "np.float64", "np.float32", "np.int64", "np.zeros", "np.ones", "np.eye",
@@ -80,11 +82,14 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _plain_python(source: str) -> tuple[str, str | None]:
+def _plain_python(source: str, allowance: list[int] | None = None) -> tuple[str, str | None]:
     """``(Python source, None)`` or ``("", reason)`` for a cell whose body is not Python.
 
     Line magics and shell lines become calls (IPython's transformer) at the top level and
-    ``pass`` inside a block; the line count is kept.
+    ``pass`` inside a block; the line count is kept. IPython tokenizes the whole cell again for
+    every magic it rewrites (magics x size, up to 500 rounds a cell), so it only gets cells while
+    `allowance` (``[characters]``, shared by a notebook's cells, `TRANSFORM_ALLOWANCE`) lasts;
+    after that magic lines are commented out.
     """
     lines = source.split("\n")
     first = next((line.strip() for line in lines if line.strip()), "")
@@ -99,6 +104,11 @@ def _plain_python(source: str) -> tuple[str, str | None]:
         if match and match.group(1):
             lines[i] = f"{match.group(1)}pass  # {match.group(2)}"
     source = "\n".join(lines)
+    rounds = 2 + sum(1 for line in lines if any(ch in line for ch in "%!?"))  # at most one rewrite a line
+    if allowance is not None:
+        allowance[0] -= len(source) * rounds
+        if allowance[0] < 0:  # IPython would take too long: magic lines become comments
+            return "\n".join("# " + line if _MAGIC_LINE.match(line) else line for line in lines), None
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # without IPython: magic lines become comments
@@ -269,6 +279,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
 
     known_sets = {m: set(names) for m, names in (known or {}).items()}
     cells: list[_Cell] = []
+    allowance = [TRANSFORM_ALLOWANCE]
     for number, cell in enumerate(cells_raw, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -293,7 +304,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             note(f"{label}: cell {number} names the module {_printable(tag)[:40]!r}, which is not one of "
                  f"{', '.join(modules)}: it was left out")
             continue
-        python, why = _plain_python("\n".join(lines))
+        python, why = _plain_python("\n".join(lines), allowance)
         if why:
             note(f"{label}: cell {number} is {why}: it was left out")
             continue
