@@ -111,6 +111,23 @@ def test_changing_one_hidden_test_changes_exactly_its_question_key(tmp_path):
     assert [q for q, k in st.question_keys(tol).items() if k.key != current[q].key] == ["linear_regression.train"]
 
 
+def test_how_notebooks_become_modules_is_part_of_every_question_key(tmp_path, monkeypatch):
+    """A notebook submission's content hash is the notebook's; the modules graded are what
+    intake/notebook.py and grading.yml's ``notebook`` settings make of it. Neither was in the
+    question key, so after a fix of the rebuild (a cell that kept a skipped statement, say) or a
+    switch to execute mode a rerun reused the grades of the old modules."""
+    execute = load_config(config_with(tmp_path, "notebook:\n  mode: definitions", "notebook:\n  mode: execute"))
+    current = st.question_keys(CONFIG)
+    assert all(k.key != current[q].key for q, k in st.question_keys(execute).items())
+    package = tmp_path / "autograder"
+    shutil.copytree(st._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(st, "_PACKAGE", package)
+    before = st.engine_version()
+    notebook = package / "intake" / "notebook.py"
+    notebook.write_text(notebook.read_text().replace("TRANSFORM_ALLOWANCE = ", "TRANSFORM_ALLOWANCE = 1 + "))
+    assert st.engine_version() != before
+
+
 def test_content_hash_sees_every_byte_and_name(tmp_path):
     sub = make_class(tmp_path / "c", {"ada": "ada_nwosu"}) / "ada"
     first = st.content_hash(sub)
