@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,23 @@ def test_every_student_id_gets_a_safe_folder_and_keeps_its_id(tmp_path, student)
     assert (tmp_path / folder / "feedback.md").is_file() and (tmp_path / folder).parent == tmp_path
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
     assert rows[1][0].lstrip("'") == student
+
+
+def test_an_id_that_normalises_to_the_class_report_folder_gets_another(tmp_path):
+    """Hostile: a submission named `report..zip` (id "report.") or " report" got the folder "report",
+    which is the class report's: its feedback pages went into OUT/report/, and handing each student
+    their folder would hand that student the class report, every grade and every kept source."""
+    from autograder.intake.locate import locate
+
+    (tmp_path / "class").mkdir()
+    for name in ("report..zip", "ada.zip"):
+        with zipfile.ZipFile(tmp_path / "class" / name, "w") as archive:
+            archive.writestr("foundations.py", "x = 1\n")
+    found, _ = locate([tmp_path / "class"], CONFIG.modules)
+    assert sorted(s.student for s in found) == ["ada", "report."]
+    for student in ("report.", " report", "Report", "REPORT ."):
+        folder = st.safe_folder(student)
+        assert folder.casefold() != "report" and folder.strip(" .").casefold() != "report", (student, folder)
 
 
 def test_folder_names_are_unique_ignoring_case():

@@ -62,7 +62,7 @@ APPLICATION_ID = 0x4E4E4147
 #: ``PRAGMA user_version``: the schema version of this module.
 SCHEMA_VERSION = 1
 #: Names the reports use in OUT; no student folder may take them (compare locate.RESERVED_IDS).
-RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", STORE_NAME,
+RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", "report", STORE_NAME,
                               STORE_NAME + "-wal", STORE_NAME + "-shm", STORE_NAME + "-journal"})
 #: Gradebook status of a row still to grade, and of a row kept from an earlier run.
 PENDING = "pending"
