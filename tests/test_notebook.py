@@ -237,3 +237,12 @@ def test_many_magics_do_not_make_ipythons_transformer_run_for_hours(monkeypatch)
     assert tokenized[0] <= 2 * notebook.TRANSFORM_ALLOWANCE
     assert "return 6" in module(built, "foundations") and "STEP = 1" in module(built, "foundations")
     assert "%ls" not in module(built, "foundations").replace("# %ls", "")
+
+
+def test_an_integer_longer_than_pythons_limit_is_a_note_not_a_grader_error():
+    """Hostile: json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more
+    than 4300 digits; it escaped read_notebook, failed the load step and gave a grader error."""
+    data = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"n": ' + b"7" * 5000 + b'}, "cells": []}'
+    built = read_notebook(data, "ana.ipynb", MODULES, KNOWN)
+    assert not built.modules
+    assert built.notes[0].startswith("ana.ipynb is not a notebook: Exceeds the limit (4300 digits)")

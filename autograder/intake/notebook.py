@@ -251,6 +251,9 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
     except RecursionError:
         note(f"{label} is not a notebook: its JSON is nested too deeply")
         return out
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's int conversion limit)
+        note(f"{label} is not a notebook: {_printable(str(exc))[:120]}")
+        return out
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
         note(f"{label} is not a Jupyter notebook (no list of cells): nothing in it was graded")
         return out
