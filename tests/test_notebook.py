@@ -246,3 +246,13 @@ def test_an_integer_longer_than_pythons_limit_is_a_note_not_a_grader_error():
     built = read_notebook(data, "ana.ipynb", MODULES, KNOWN)
     assert not built.modules
     assert built.notes[0].startswith("ana.ipynb is not a notebook: Exceeds the limit (4300 digits)")
+
+
+def test_a_carriage_return_in_the_file_name_does_not_break_the_execute_mode_module():
+    """A notebook's file name (a zip member's, chosen by the student) goes into a comment of the
+    execute-mode module; a "\\r" in it (a line end to Python) broke the comment, so the module did
+    not compile and every question of it scored 0 (definitions mode already made it printable)."""
+    data = nb("%%module foundations\ndef deriv(f, x):\n    return 7\n")
+    for mode in ("definitions", "execute"):
+        built = read_notebook(data, "ana\r  import os\r.ipynb", MODULES, KNOWN, mode=mode)
+        compile(built.modules["foundations"][0], "foundations.py", "exec")

@@ -485,7 +485,7 @@ def _assemble_execute(module: str, cells: list[_Cell], label: str, note,
     code printed) and the next cell runs. The prelude runs before any cell, so the cells' own
     ``from __future__`` imports stay valid in their own compilation.
     """
-    lines = _EXECUTE_PRELUDE.format(label=label.replace("\n", " "), module=module, limit=limit).split("\n")
+    lines = _EXECUTE_PRELUDE.format(label=_printable(label), module=module, limit=limit).split("\n")
     for cell in cells:
         lines.append(f"_ag_run({cell.number}, {cell.source!r}, {float(limit)!r})")
     note(f"{module}.py was built from the code cells of {label} (execute mode: cells "
