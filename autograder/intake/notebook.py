@@ -217,7 +217,7 @@ def _describe(node: ast.stmt, lines: list[str]) -> str:
 
 def read_notebook(data: bytes, label: str, modules: Sequence[str],
                   known: Mapping[str, Iterable[str]] | None = None, *, mode: str = "definitions",
-                  cell_timeout: float = 2.0) -> NotebookModules:
+                  cell_timeout: float = 2.0, allowance: list[int] | None = None) -> NotebookModules:
     """Rebuild the assignment's modules from a notebook's code cells.
 
     Args:
@@ -228,6 +228,8 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             graded functions of grading.yml), besides what the module's own cells define.
         mode: ``definitions`` (keep definitions, skip the rest) or ``execute`` (`_assemble_execute`).
         cell_timeout: seconds one cell may run in ``execute`` mode.
+        allowance: ``[characters x rounds]`` IPython's transformer may still tokenize, shared by
+            the notebooks of one submission (`_plain_python`); None: a fresh `TRANSFORM_ALLOWANCE`.
 
     Returns:
         The modules found and the notes; never raises on a bad notebook.
@@ -282,7 +284,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
 
     known_sets = {m: set(names) for m, names in (known or {}).items()}
     cells: list[_Cell] = []
-    allowance = [TRANSFORM_ALLOWANCE]
+    allowance = [TRANSFORM_ALLOWANCE] if allowance is None else allowance
     for number, cell in enumerate(cells_raw, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
