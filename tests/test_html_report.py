@@ -247,6 +247,19 @@ def test_report_draws_many_pages_in_a_pool_as_it_would_here(tmp_path):
         assert page["feedback.html"].replace(f"s{i}".encode(), b"ID") == here["feedback.html"].replace(b"s0", b"ID")
 
 
+def test_losses_near_the_largest_float_draw_and_describe_without_an_error(tmp_path):
+    """Hostile: train returned losses of 1e308 (finite, so recorded for the plot): the alt text's mean
+    overflowed (OverflowError in statistics.fmean), the feedback page failed, and grade replaced the
+    student's whole result by a grader error. Now the page is written and the mean is the true one."""
+    huge = tuple([1e308] * 200)
+    for yours in (huge, tuple(v if i % 2 else -v for i, v in enumerate(huge)), tuple([1.7976931348623157e308] * 200)):
+        result = submission("max", train=F, series=(("yours", yours), ("reference", REFERENCE)))
+        html_report.write_feedback_html(result, CONFIG, tmp_path / "max" / "feedback.html")
+        assert (tmp_path / "max" / "loss-linear_regression-train.png").read_bytes()[:4] == b"\x89PNG"
+    assert html_report._tail_mean(huge) == 1e308 and html_report._tail_mean((1e308, -1e308) * 10) == 0.0
+    assert "mean loss over the last tenth 1.798e+308" in (tmp_path / "max" / "feedback.html").read_text()
+
+
 def test_a_student_id_that_is_no_folder_name_gets_no_link():
     assert html_report.feedback_href(SCRIPT_ID) is None
     assert html_report.feedback_href(IMG_ID) == "../%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E%26amp%3B/feedback.html"

@@ -181,3 +181,33 @@ def test_the_readme_pattern_for_moodle_style_names(tmp_path):
                  pattern=r"(?P<student>[^_]+_\d+)_assignsubmission_file_(?P<file>.+)")
     assert [s.student for s in got.sources] == ["Jane Doe_4021", "Li Wei_4022"]
     assert sorted(p.name for p in got.sources[1].path.iterdir()) == ["Foundations (1).py"]
+
+
+def _class_with_a_planted_gradescope_metadata(top: Path) -> Path:
+    """A class folder of three students; mallory's folder also holds a submission_metadata.yml that
+    names a folder of hers as alice's and bob's submission (hostile: a student ships files only)."""
+    for student in ("alice", "bob", "mallory"):
+        (top / student).mkdir(parents=True)
+        (top / student / "foundations.py").write_text(f"WHO = {student!r}\n")
+    (top / "mallory" / "submission_1").mkdir()
+    (top / "mallory" / "submission_1" / "foundations.py").write_text("WHO = 'mallory, posing'\n")
+    (top / "mallory" / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Alice\n    :sid: alice\n  - :name: Bob\n    :sid: bob\n")
+    return top
+
+
+def test_a_students_submission_metadata_does_not_make_the_class_a_gradescope_export(tmp_path):
+    """Hostile: a Gradescope metadata file inside one student's folder read the whole class folder as
+    a Gradescope export rooted in that folder: every other student's own work was dropped and the
+    planted submission was graded as theirs. A metadata file one level down counts only when its
+    folder is the only entry (the unpacked export's folder), in a folder or a zip."""
+    top = _class_with_a_planted_gradescope_metadata(tmp_path / "class")
+    assert detect_format(top)[0] == "folder"
+    got = intake([top], MODULES, tmp_path / "staging")
+    assert [s.student for s in got.sources] == ["alice", "bob", "mallory"]
+    assert [s.path for s in got.sources] == [top / "alice", top / "bob", top / "mallory"]
+    archive = zip_folder(top, tmp_path / "class.zip")
+    assert detect_format(archive)[0] == "folder"
+    # the real export, unpacked one folder down (GRADESCOPE/assignment_777_export/), still reads as one
+    assert detect_format(GRADESCOPE)[0] == "gradescope"
+    assert detect_format(zip_folder(GRADESCOPE, tmp_path / "export.zip"))[0] == "gradescope"

@@ -474,3 +474,31 @@ def test_the_releases_own_conftest_and_pytest_ini_handed_back_unchanged_are_not_
     loaded = run(tmp_path, make(tmp_path / "bob", {"foundations.py": GOOD, **changed}), "bob")
     assert sorted(loaded.suspicious) == ["pytest.ini", "tests/conftest.py"]
     assert listing(loaded.directory) == ["foundations.py"]
+
+
+def test_many_notebooks_in_one_zip_share_one_transformer_allowance(tmp_path, monkeypatch):
+    """Hostile: the bound on IPython's transformer (magics x cell size) was per notebook, so a zip of
+    many notebooks full of magics multiplied it; one allowance now covers a submission's notebooks
+    (the real tokenizer, counted)."""
+    import IPython.core.inputtransformer2 as it
+    import nbformat
+    from nbformat import v4
+
+    from autograder.intake.notebook import TRANSFORM_ALLOWANCE
+
+    tokenized = [0]
+    real = it.make_tokens_by_line
+
+    def counted(lines):
+        tokenized[0] += sum(map(len, lines))
+        return real(lines)
+
+    monkeypatch.setattr(it, "make_tokens_by_line", counted)
+    cell = "%%module foundations\n" + "".join(f"%ls {i}\n" for i in range(100)) + "STEP = 1\n" * 1500
+    notebook = nbformat.writes(v4.new_notebook(cells=[v4.new_code_cell(cell)]))
+    with zipfile.ZipFile(tmp_path / "hw.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(8):
+            archive.writestr(f"part{i}.ipynb", notebook)
+    loaded = load(SubmissionSource("eve", tmp_path / "hw.zip"), tmp_path / "out", ("foundations", "linear_regression"))
+    assert loaded.modules == ("foundations",)
+    assert tokenized[0] <= 2 * TRANSFORM_ALLOWANCE

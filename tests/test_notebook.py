@@ -268,3 +268,63 @@ def test_the_last_definition_wins_in_execute_mode_too(tmp_path):
             ) in built.notes
     assert ("foundations.py (from ana.ipynb): deriv is defined in cells 1, 2; the last one (cell 2) is graded, "
             "as when the notebook runs top to bottom") in built.notes
+
+
+
+def test_old_mac_line_ends_neither_crash_the_grader_nor_run_a_skipped_statement(tmp_path):
+    """Hostile: Python reads a lone carriage return as a line end and str.split("\\n") does not, so a
+    cell written with "\\r" made the rebuild fail (IndexError in the grader) or kept a whole physical
+    line, a training call after a "\\r" included, as if it were the definition's own line."""
+    built = read_notebook(nb("%%module foundations\ndef deriv(f, x):\r    return 4\r\rimport os\r"),
+                          "ana.ipynb", MODULES, KNOWN)
+    assert imported(built, "foundations", tmp_path)["deriv"](None, 0) == 4
+    built = read_notebook(nb("%%module foundations\nimport os\rRAN = os.getpid()\ndef deriv(f, x):\n    return 5\n"),
+                          "bob.ipynb", MODULES, KNOWN)
+    namespace = imported(built, "foundations", tmp_path)
+    assert namespace["deriv"](None, 0) == 5 and "RAN" not in namespace
+    assert any("cell 1, line 3: RAN = os.getpid()" in n for n in built.notes)
+
+
+def test_many_magics_do_not_make_ipythons_transformer_run_for_hours(monkeypatch):
+    """Hostile: IPython's transformer tokenizes a whole cell again for each magic it rewrites (up to
+    500 a cell), so a notebook of cells full of `%ls` lines cost magics x size: 499 magics in a
+    280 kB cell ran for more than 10 minutes of CPU in the grader's load step (no deadline there).
+    What it tokenizes is now bounded by TRANSFORM_ALLOWANCE for the whole notebook (real tokenizer,
+    counted; the rest of the magic lines are commented out, skipped like any other)."""
+    import IPython.core.inputtransformer2 as it
+
+    from autograder.intake import notebook
+
+    tokenized = [0]
+    real = it.make_tokens_by_line
+
+    def counted(lines):
+        tokenized[0] += sum(map(len, lines))
+        return real(lines)
+
+    monkeypatch.setattr(it, "make_tokens_by_line", counted)
+    cell = "%%module foundations\n" + "".join(f"%ls {i}\n" for i in range(300)) + "STEP = 1\n" * 1000
+    built = read_notebook(nb(*[cell] * 4, "%%module foundations\ndef deriv(f, x):\n    return 6\n"),
+                          "ana.ipynb", MODULES, KNOWN)
+    assert tokenized[0] <= 2 * notebook.TRANSFORM_ALLOWANCE
+    assert "return 6" in module(built, "foundations") and "STEP = 1" in module(built, "foundations")
+    assert "%ls" not in module(built, "foundations").replace("# %ls", "")
+
+
+def test_an_integer_longer_than_pythons_limit_is_a_note_not_a_grader_error():
+    """Hostile: json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more
+    than 4300 digits; it escaped read_notebook, failed the load step and gave a grader error."""
+    data = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"n": ' + b"7" * 5000 + b'}, "cells": []}'
+    built = read_notebook(data, "ana.ipynb", MODULES, KNOWN)
+    assert not built.modules
+    assert built.notes[0].startswith("ana.ipynb is not a notebook: Exceeds the limit (4300 digits)")
+
+
+def test_a_carriage_return_in_the_file_name_does_not_break_the_execute_mode_module():
+    """A notebook's file name (a zip member's, chosen by the student) goes into a comment of the
+    execute-mode module; a "\\r" in it (a line end to Python) broke the comment, so the module did
+    not compile and every question of it scored 0 (definitions mode already made it printable)."""
+    data = nb("%%module foundations\ndef deriv(f, x):\n    return 7\n")
+    for mode in ("definitions", "execute"):
+        built = read_notebook(data, "ana\r  import os\r.ipynb", MODULES, KNOWN, mode=mode)
+        compile(built.modules["foundations"][0], "foundations.py", "exec")

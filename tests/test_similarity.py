@@ -228,3 +228,30 @@ def test_a_cache_made_with_other_settings_is_not_used(sample_class, tmp_path):
     (root / similarity.CACHE_FILE).write_bytes(b"not a database")
     damaged = similarity.check(root, jobs=1)
     assert damaged.fingerprinted == 6 and {p.module for p in damaged.pairs} == set(MODULES)
+
+
+@pytest.mark.parametrize("mode", ["definitions", "execute"])
+def test_a_notebook_is_compared_by_its_cells_not_by_the_graders_loader(tmp_path, mode):
+    """Hostile: the module rebuilt from a notebook passes each cell's code to a loader as a string,
+    which copydetect ignores; a copy submitted as a notebook was never flagged, and two different
+    notebooks were (they shared the loader). keep_sources keeps the cells' code instead."""
+    from autograder.intake.notebook import read_notebook
+
+    def notebook(code: str) -> bytes:
+        import nbformat
+        from nbformat import v4
+
+        return nbformat.writes(v4.new_notebook(cells=[v4.new_code_cell("%%module linear_regression\n" + code)])).encode()
+
+    original = (SAMPLE / "ada_nwosu" / "linear_regression.py").read_text()
+    other = (SAMPLE / "elena_petrova" / "linear_regression.py").read_text()
+    loaded = {"ada_py": original.encode()}
+    for student, code in (("copy_nb", disguised_copy(original)), ("other_nb", other)):
+        built = read_notebook(notebook(code), f"{student}.ipynb", MODULES, mode=mode)
+        loaded[student] = built.modules["linear_regression"][0]
+    for student, data in loaded.items():
+        (tmp_path / "loaded" / student).mkdir(parents=True)
+        (tmp_path / "loaded" / student / "linear_regression.py").write_bytes(data)
+    similarity.keep_sources([(s, tmp_path / "loaded" / s) for s in loaded], tmp_path / "out", MODULES)
+    pairs = {(p.student_a, p.student_b) for p in similarity.check(tmp_path / "out" / similarity.SOURCES, jobs=1).pairs}
+    assert pairs == {("ada_py", "copy_nb")}

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,23 @@ def test_changing_one_hidden_test_changes_exactly_its_question_key(tmp_path):
     assert [q for q, k in st.question_keys(tol).items() if k.key != current[q].key] == ["linear_regression.train"]
 
 
+def test_how_notebooks_become_modules_is_part_of_every_question_key(tmp_path, monkeypatch):
+    """A notebook submission's content hash is the notebook's; the modules graded are what
+    intake/notebook.py and grading.yml's ``notebook`` settings make of it. Neither was in the
+    question key, so after a fix of the rebuild (a cell that kept a skipped statement, say) or a
+    switch to execute mode a rerun reused the grades of the old modules."""
+    execute = load_config(config_with(tmp_path, "notebook:\n  mode: definitions", "notebook:\n  mode: execute"))
+    current = st.question_keys(CONFIG)
+    assert all(k.key != current[q].key for q, k in st.question_keys(execute).items())
+    package = tmp_path / "autograder"
+    shutil.copytree(st._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(st, "_PACKAGE", package)
+    before = st.engine_version()
+    notebook = package / "intake" / "notebook.py"
+    notebook.write_text(notebook.read_text().replace("TRANSFORM_ALLOWANCE = ", "TRANSFORM_ALLOWANCE = 1 + "))
+    assert st.engine_version() != before
+
+
 def test_content_hash_sees_every_byte_and_name(tmp_path):
     sub = make_class(tmp_path / "c", {"ada": "ada_nwosu"}) / "ada"
     first = st.content_hash(sub)
@@ -136,6 +154,23 @@ def test_every_student_id_gets_a_safe_folder_and_keeps_its_id(tmp_path, student)
     assert (tmp_path / folder / "feedback.md").is_file() and (tmp_path / folder).parent == tmp_path
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
     assert rows[1][0].lstrip("'") == student
+
+
+def test_an_id_that_normalises_to_the_class_report_folder_gets_another(tmp_path):
+    """Hostile: a submission named `report..zip` (id "report.") or " report" got the folder "report",
+    which is the class report's: its feedback pages went into OUT/report/, and handing each student
+    their folder would hand that student the class report, every grade and every kept source."""
+    from autograder.intake.locate import locate
+
+    (tmp_path / "class").mkdir()
+    for name in ("report..zip", "ada.zip"):
+        with zipfile.ZipFile(tmp_path / "class" / name, "w") as archive:
+            archive.writestr("foundations.py", "x = 1\n")
+    found, _ = locate([tmp_path / "class"], CONFIG.modules)
+    assert sorted(s.student for s in found) == ["ada", "report."]
+    for student in ("report.", " report", "Report", "REPORT ."):
+        folder = st.safe_folder(student)
+        assert folder.casefold() != "report" and folder.strip(" .").casefold() != "report", (student, folder)
 
 
 def test_folder_names_are_unique_ignoring_case():

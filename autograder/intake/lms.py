@@ -161,8 +161,12 @@ def _is_canvas_listing(files: list[_File]) -> bool:
 
 
 def _gradescope_root(files: list[_File]) -> PurePosixPath | None:
+    """Where the export's metadata file is: at the top, or in the one folder that holds everything
+    (the export unpacked one folder down). Not in one of several folders: that is a student's file
+    in a class folder, which must not turn the class into an export it describes."""
+    tops = {f.rel.parts[0] for f in files}
     for f in files:
-        if f.rel.name == GRADESCOPE_METADATA and len(f.rel.parts) <= 2:
+        if f.rel.name == GRADESCOPE_METADATA and (len(f.rel.parts) == 1 or (len(f.rel.parts) == 2 and len(tops) == 1)):
             return f.rel.parent
     return None
 
@@ -185,9 +189,9 @@ def detect_format(path: Path) -> tuple[str, str]:
     elif path.is_dir():
         warnings: list[str] = []
         top = [e for e in sorted(os.listdir(path)) if not is_skipped(e)]
-        if GRADESCOPE_METADATA in top or any(
-                (path / e / GRADESCOPE_METADATA).is_file() for e in top if (path / e).is_dir()):
-            return "gradescope", f"it holds {GRADESCOPE_METADATA}"
+        if GRADESCOPE_METADATA in top or (len(top) == 1 and (path / top[0]).is_dir() and
+                                          (path / top[0] / GRADESCOPE_METADATA).is_file()):
+            return "gradescope", f"it holds {GRADESCOPE_METADATA}"  # one folder down: only as the sole entry
         if any((path / e).is_dir() for e in top):
             return "folder", "a folder of folders"
         files = _list_folder(path, warnings)
@@ -305,8 +309,9 @@ def _gradescope(path: Path, staging: Path, warnings: list[str]) -> list[Submissi
                 if problem:
                     warnings.append(f"{path}: {problem}")
         path = top
-    root = path if (path / GRADESCOPE_METADATA).is_file() else next(
-        (path / e for e in sorted(os.listdir(path)) if (path / e / GRADESCOPE_METADATA).is_file()), None)
+    inside = [e for e in sorted(os.listdir(path)) if not is_skipped(e)]
+    root = path if (path / GRADESCOPE_METADATA).is_file() else (  # or the sole folder (`_gradescope_root`)
+        path / inside[0] if len(inside) == 1 and (path / inside[0] / GRADESCOPE_METADATA).is_file() else None)
     if root is None:
         raise LocateError(f"{path}: no {GRADESCOPE_METADATA}: not a Gradescope export")
     try:

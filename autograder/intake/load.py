@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
 from autograder.intake.locate import is_skipped, module_name_of
+from autograder.intake.notebook import TRANSFORM_ALLOWANCE
 from autograder.results import LoadedSubmission, SubmissionSource
 
 MiB = 1 << 20
@@ -83,6 +84,8 @@ class _State:
     refused: set[str] = field(default_factory=set)
     #: grading.yml's ``notebook`` settings (`autograder.config.NotebookSettings`), or None: the defaults
     notebook: object = None
+    #: what IPython's transformer may still tokenize for this submission's notebooks, all of them
+    transform_allowance: list[int] = field(default_factory=lambda: [TRANSFORM_ALLOWANCE])
 
     def suspect(self, name: str, why: str) -> None:
         if name not in self.suspicious:
@@ -467,7 +470,8 @@ def _from_notebook(data: bytes, label: str, state: _State) -> None:
     built = read_notebook(data, label, state.modules, _reference_functions(),
                           mode=getattr(settings, "mode", "definitions"),
                           cell_timeout=getattr(settings, "cell_timeout", 2.0),
-                          total_timeout=getattr(settings, "total_timeout", 6.0))
+                          total_timeout=getattr(settings, "total_timeout", 6.0),
+                          allowance=state.transform_allowance)
     state.notes.extend(built.notes)
     for module, (source, cell_map) in built.modules.items():
         if module in state.found or module in state.refused:

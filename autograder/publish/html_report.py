@@ -207,7 +207,8 @@ def _smooth(values: Sequence[float], window: int) -> list[float]:
 
 def _tail_mean(values: Sequence[float]) -> float:
     finite = [v for v in values[-max(1, len(values) // 10):] if math.isfinite(v)]
-    return statistics.fmean(finite) if finite else float("nan")
+    # each term divided first: a sum of losses near 1.8e308 overflows (fmean raised OverflowError)
+    return math.fsum(v / len(finite) for v in finite) if finite else float("nan")
 
 
 def loss_plot(series: Sequence[tuple[str, Sequence[float]]], title: str, path: Path) -> str:

@@ -25,7 +25,7 @@ A question's key (`question_keys`) hashes everything its grade depends on but it
 the source of the hidden test functions marked with the question plus the suite's shared code
 (module-level helpers, conftest.py, pytest.ini, train_behaviour.py); its grading.yml entry without
 ``points``, ``title`` and ``visibility`` (those only change how a grade is scored or shown) plus
-``limits`` and ``modules``; the reference module it is checked against (and the lesson's data tables); and the engine (the
+``limits``, ``modules`` and ``notebook``; the reference module it is checked against (and the lesson's data tables); and the engine (the
 grading code, Python's and numpy's versions). Points, titles and visibility make the `score_key`.
 
 Read API for other steps (an HTML report, an LMS export): ``Store.open_readonly(out)`` then
@@ -62,7 +62,7 @@ APPLICATION_ID = 0x4E4E4147
 #: ``PRAGMA user_version``: the schema version of this module.
 SCHEMA_VERSION = 1
 #: Names the reports use in OUT; no student folder may take them (compare locate.RESERVED_IDS).
-RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", STORE_NAME,
+RESERVED_FOLDERS = frozenset({"plots", "gradebook.csv", "summary.json", "report", STORE_NAME,
                               STORE_NAME + "-wal", STORE_NAME + "-shm", STORE_NAME + "-journal"})
 #: Gradebook status of a row still to grade, and of a row kept from an earlier run.
 PENDING = "pending"
@@ -73,7 +73,8 @@ _SUITES = _PACKAGE / "suites"
 _SOLUTIONS = _PACKAGE.parent / "solutions" / "nn_from_scratch"
 #: The engine files whose behaviour decides case outcomes (score.py and report.py do not: a change
 #: there re-scores or re-renders from stored outcomes).
-_ENGINE_FILES = ("judge/compare.py", "run/execute.py", "intake/load.py", "run/protocol.py", "run/sandbox.py", "run/worker.py")
+_ENGINE_FILES = ("judge/compare.py", "run/execute.py", "intake/load.py", "run/protocol.py", "run/sandbox.py", "run/worker.py",
+                 "intake/notebook.py")  # a notebook's modules are what notebook.py makes of it
 #: Bytes of one file read into its content hash; a larger file adds its size and mtime instead.
 _HASH_CAP = 256 << 20
 
@@ -273,8 +274,8 @@ def question_keys(config: GradingConfig, suites: Path = _SUITES, solutions: Path
     """
     shared, own, file_shared = _suite_sources(suites, config.questions)
     engine = engine_version()
-    global_config = json.dumps({"limits": config.limits.model_dump(), "modules": list(config.modules)},
-                               sort_keys=True)
+    global_config = json.dumps({"limits": config.limits.model_dump(), "modules": list(config.modules),
+                                "notebook": config.notebook.model_dump()}, sort_keys=True)
     reference_files = {p.stem: p.read_text(encoding="utf-8") for p in solutions.glob("*.py")}
     common_reference = "\n".join(reference_files.get(n, "") for n in ("__init__", "data"))
     data = solutions.parents[1] / "data"  # the lesson's data tables the hidden tests read
