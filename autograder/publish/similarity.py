@@ -117,16 +117,23 @@ def keep_sources(loaded_dirs: Sequence[tuple[str, Path]], out: Path, modules: Se
                 dest = root / student
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dest / src.name)
-                cells = _notebook_cells(src.read_bytes())
+                cells = _notebook_cells(src.read_bytes(), module)
                 if cells is not None:
                     (dest / src.name).write_text(cells, encoding="utf-8", errors="surrogatepass")
 
 
-def _notebook_cells(data: bytes) -> str | None:
+def _notebook_cells(data: bytes, module: str | None = None) -> str | None:
     """The student's code of a module rebuilt from a notebook (`autograder.intake.notebook`), or
     None for any other module. The rebuilt module is a loader that passes each cell's code as a
     string, and copydetect ignores strings: every notebook would share only the loader's code
-    (two different notebooks were flagged) and no notebook would share code with a copied .py."""
+    (two different notebooks were flagged) and no notebook would share code with a copied .py.
+
+    Args:
+        data: the rebuilt module's bytes. Definitions mode passes each kept cell to ``_ag_cell`` or
+            ``_ag_run``; execute mode passes every cell of the notebook to ``_ag_notebook`` as
+            ``(number, owner module or None, source, flags)`` tuples.
+        module: the module's name; in execute mode only the cells tagged for it are kept.
+    """
     if not data.startswith(b"# Built by the grader from "):
         return None
     import ast
@@ -135,11 +142,21 @@ def _notebook_cells(data: bytes) -> str | None:
         tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    cells = [node.value.args[1].value for node in tree.body
-             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-             and isinstance(node.value.func, ast.Name) and node.value.func.id in ("_ag_cell", "_ag_run")
-             and len(node.value.args) >= 2 and isinstance(node.value.args[1], ast.Constant)
-             and isinstance(node.value.args[1].value, str)]
+    cells = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)):
+            continue
+        name, args = node.value.func.id, node.value.args
+        if name in ("_ag_cell", "_ag_run") and len(args) >= 2 and isinstance(args[1], ast.Constant) \
+                and isinstance(args[1].value, str):
+            cells.append(args[1].value)
+        elif name == "_ag_notebook" and len(args) >= 3 and isinstance(args[2], ast.List):
+            for item in args[2].elts:
+                if isinstance(item, ast.Tuple) and len(item.elts) >= 3 and all(
+                        isinstance(e, ast.Constant) for e in item.elts[1:3]) \
+                        and isinstance(item.elts[2].value, str) and item.elts[1].value in (module, None):
+                    cells.append(item.elts[2].value)
     return "\n".join(cells)
 
 
