@@ -151,6 +151,28 @@ def _load(position: int, source: SubmissionSource, config: GradingConfig, workdi
     return load(source, dest, config.modules, notebook=config.notebook)
 
 
+def _keep_sources_of(student: str, todo_at: dict[str, tuple[int, SubmissionSource]], folders: dict[str, str],
+                     config: GradingConfig, workdir: Path, out: Path, warnings: list[str]) -> None:
+    """Keep `student`'s loaded modules under ``OUT/report/sources`` for the similarity check.
+
+    A job process of the local pool loaded them into ``workdir/<position>``; a submission graded
+    on a dask worker was loaded there, so it is loaded here again (copying files only: no student
+    code runs in this process). A failure costs only that student's place in the similarity check
+    (a warning), never the grade just recorded.
+    """
+    if student not in todo_at:
+        return
+    position, source = todo_at[student]
+    try:
+        folder = workdir / f"{position:05d}"
+        if not folder.is_dir():
+            folder = _load(position, source, config, workdir).directory
+        keep_sources([(folders[student], folder)], out, config.modules)
+    except Exception as exc:  # noqa: BLE001 - a flag, never a grade
+        warnings.append(f"{student}: its modules could not be kept for the similarity check "
+                        f"({type(exc).__name__}: {exc})")
+
+
 def _grade_chunk_job(sources: Chunk,
                      emit: Callable[[int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Load and grade a chunk in this job process (one pytest session); one result per submission.
@@ -450,7 +472,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             write_class_files(out, config, store.rows(), complete=False, extra=extra, plots=False,
                               final_columns=finalize is not None, missing=roster_missing)
         graded: set[str] = set()
-        loaded_at = {s.student: workdir / f"{i:05d}" for i, s in todo}  # where each one's modules are loaded
+        todo_at = {s.student: (i, s) for i, s in todo}  # each one's position: its modules load into workdir/i
         bar = _progress(len(todo), progress)
 
         def on_result(result: SubmissionResult) -> None:
@@ -459,8 +481,7 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
                 # its modules for the similarity check now, not at the end: a run stopped later
                 # (Ctrl-C while rendering, kill -9) would never keep them, and the rerun reuses it
                 graded.add(result.student)
-                if result.student in loaded_at:
-                    keep_sources([(folders[result.student], loaded_at[result.student])], out, config.modules)
+                _keep_sources_of(result.student, todo_at, folders, config, workdir, out, warnings)
                 # the loss plots are drawn again only when a question that records them ran now
                 render(result.student, redraw=any(c.series for q in result.questions for c in q.cases))
             except Exception as exc:  # its reporting failed: that submission gets an error row, not the run

@@ -128,6 +128,11 @@ def test_local_cluster_gives_the_local_pools_reports(tmp_path):
     for student in here:  # the last section says when it was graded: not the same in both runs
         assert ((tmp_path / "dask" / student / "feedback.md").read_text().split("## How this was graded")[0]
                 == (tmp_path / "local" / student / "feedback.md").read_text().split("## How this was graded")[0])
+    # the similarity check's copies of each one's modules are kept too (the main process had none:
+    # the workers loaded the submissions; `autograder similarity` compared 0 files)
+    sources = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local" / "report" / "sources").glob("*/*.py"))
+    assert len(sources) > 40
+    assert sorted(p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask" / "report" / "sources").glob("*/*.py")) == sources
 
 
 @pytest.mark.slow

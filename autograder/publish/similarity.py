@@ -107,10 +107,10 @@ def keep_sources(loaded_dirs: Sequence[tuple[str, Path]], out: Path, modules: Se
     for student, folder in loaded_dirs:
         if not _folder_ok(student):
             continue
+        if not folder.is_dir():  # nothing loaded here: what an earlier run kept stays
+            continue
         if (root / student).exists():
             shutil.rmtree(root / student)
-        if not folder.is_dir():
-            continue
         for module in modules:
             src = folder / f"{module}.py"
             if src.is_file() and not src.is_symlink():
