@@ -93,9 +93,10 @@ def _grade(args: argparse.Namespace) -> int:
     if summary.pending:
         counts += (", " if counts else "") + f"{summary.pending} pending"
     level = summary.isolation.value + (f" ({summary.isolation_note})" if summary.isolation_note else "")
-    print(f"{len(summary.results)} submissions in {summary.seconds:.1f} s: {counts}")
+    n = len(summary.results)
+    print(f"{n} submission{'' if n == 1 else 's'} in {summary.seconds:.1f} s: {counts}")
     print(f"graded {summary.graded}, reused {summary.reused}, re-scored {summary.rescored}, "
-          f"kept {summary.kept} not in this run")
+          f"kept {summary.kept} not in this run" + (f", pending {summary.pending}" if summary.pending else ""))
     print(f"isolation: {level}")
     print(f"reports: {summary.out}/gradebook.csv, {summary.out}/<student>/results.json and feedback.md")
     print(f"class report: {summary.out}/report/index.html")
@@ -104,7 +105,8 @@ def _grade(args: argparse.Namespace) -> int:
               f"complete: false). Run the same command again to resume: finished work is kept.", file=sys.stderr)
         return 130
     if not summary.complete:
-        print("not complete: some rows are pending (rerun without --question to grade them)", file=sys.stderr)
+        print(f"not complete: {summary.pending} row{' is' if summary.pending == 1 else 's are'} pending "
+              "(rerun without --question to grade them)", file=sys.stderr)
     return 1 if any(r.status is Status.ERROR for r in summary.results) else 0
 
 

@@ -528,14 +528,17 @@ def grade(paths: Sequence[Path], out: Path, *, jobs: int | None = None, isolatio
             save_similarity(found, out)
         write_class_report([without_series(r) for r in stored], config, out, found, folders=store.folders())
         summary.graded, summary.kept = len(graded), len(plan.absent)
-        summary.reused = len([s for s in plan.reused if s not in rescored])
+        still_pending = set()
         for row in rows:
             if row.student not in here:
                 continue
             if row.total is None:
                 summary.pending += 1
+                still_pending.add(row.student)
             else:
                 summary.results.append(Row(row.student, Status(row.status), row.total, row.possible, row.points))
+        # a row left pending (a --question run after another question changed) was not reused
+        summary.reused = len([s for s in plan.reused if s not in rescored and s not in still_pending])
         if level is None:  # no code ran: the level the kept grades were graded at
             levels = sorted({r.isolation for r in rows if r.student in here and r.isolation})
             if levels:

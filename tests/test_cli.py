@@ -35,7 +35,7 @@ def test_grading_one_student_folder_prints_the_isolation_level(tmp_path, capsys)
     shutil.copy(ROOT / "solutions/nn_from_scratch/foundations.py", student)
     assert main(["grade", str(student), "--out", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
-    assert "1 submissions in" in out and "isolation: " in out
+    assert "1 submission in" in out and "isolation: " in out
     assert "graded 1, reused 0, re-scored 0, kept 0 not in this run" in out
     rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
     config = load_config()  # full points on foundations' questions, 0 elsewhere (no other module)

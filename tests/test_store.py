@@ -309,6 +309,23 @@ def test_one_question_regrades_only_that_question(small_class, reference, tmp_pa
     assert main(["grade", str(small_class), "--out", str(out), "-q", "--question", "nope.nope"]) == 2
 
 
+def test_a_question_run_counts_the_rows_it_leaves_pending(small_class, reference, tmp_path, capsys):
+    """A grading.yml change to one question, then ``--question`` another: the rows still to grade
+    were counted as reused ("graded 0, reused 3") beside pending rows (found by the fresh-clone trial)."""
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    changed = config_with(tmp_path, "  foundations.chain_deriv_2:\n    points: 2\n    requires: [foundations.deriv]\n",
+                          "  foundations.chain_deriv_2:\n    points: 2\n    requires: [foundations.deriv]\n"
+                          "    rtol: 1.0e-3\n")
+    assert main(["grade", str(small_class), "--out", str(out), "-q", "--jobs", "2", "--config", str(changed),
+                 "--question", "foundations.deriv"]) == 0
+    captured = capsys.readouterr()
+    assert "graded 0, reused 0, re-scored 0, kept 0 not in this run, pending 3" in captured.out
+    assert "not complete: 3 rows are pending (rerun without --question to grade them)" in captured.err
+    assert main(["grade", str(small_class), "--out", str(out), "-q", "--jobs", "2", "--config", str(changed)]) == 0
+    assert "graded 3, reused 0, re-scored 0, kept 0 not in this run\n" in capsys.readouterr().out
+
+
 def test_provenance_in_feedback_and_results_json(reference):
     keys = st.question_keys(CONFIG)
     feedback = (reference / "ada" / "feedback.md").read_text()
