@@ -348,7 +348,8 @@ def test_notebook_without_tags_explains_how_to_tag(tmp_path):
     loaded = run(tmp_path, make(tmp_path, {"bob.ipynb": notebook(cell("def helper(): pass"))}) / "bob.ipynb", "bob")
     assert loaded.modules == ()
     assert loaded.notes[0] == ("bob.ipynb: cell 1 has no module line and defines nothing a module has: it was "
-                               "left out (start a module's cells with `%%module foundations`)")
+                               "left out (if it belongs to one, start it with `%%module NAME`, NAME one of foundations, "
+                               "linear_regression, neural_network)")
     assert loaded.notes[1] == "bob.ipynb: no code cell belongs to a module, so nothing in it was graded"
 
 

@@ -91,7 +91,8 @@ def test_an_untagged_experiment_never_joins_the_cell_above():
                           "ana.ipynb", MODULES, KNOWN)
     assert "matplotlib" not in module(built, "foundations")
     assert ("ana.ipynb: cell 2 has no module line and defines nothing a module has: it was left out "
-            "(start a module's cells with `%%module foundations`)") in built.notes
+            "(if it belongs to one, start it with `%%module NAME`, NAME one of foundations, linear_regression, "
+            "neural_network)") in built.notes
 
 
 def test_skip_marks_and_magics(tmp_path):

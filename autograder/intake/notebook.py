@@ -365,7 +365,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
                  (isinstance(n, ast.Expr) and not _is_magic_call(n)) for n in entry.tree.body):
             what = "defines functions of more than one module" if owners else "defines nothing a module has"
             note(f"{label}: cell {number_text(entry)} has no module line and {what}: it was left out "
-                 f"(start a module's cells with `%%module {modules[0]}`)")
+                 f"(if it belongs to one, start it with `%%module NAME`, NAME one of {', '.join(owners or modules)})")
 
     for module in modules:
         mine = [c for c in cells if c.tag == module]

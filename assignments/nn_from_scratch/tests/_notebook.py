@@ -49,6 +49,8 @@ from typing import Iterable, Mapping, Sequence
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 #: Saved outputs above this size get a note (they are never read).
 LARGE_OUTPUTS = 5 << 20
+#: Characters x rounds IPython's transformer may tokenize for one notebook (~1 s; see `_plain_python`).
+TRANSFORM_ALLOWANCE = 2_000_000
 #: Calls allowed in a kept constant assignment (pure constructors).
 CONSTANT_CALLS = frozenset({
     "np.array", "np.asarray", "np.float64", "np.float32", "np.int64", "np.zeros", "np.ones", "np.eye",
@@ -89,11 +91,14 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _plain_python(source: str) -> tuple[str, str | None]:
+def _plain_python(source: str, allowance: list[int] | None = None) -> tuple[str, str | None]:
     """``(Python source, None)`` or ``("", reason)`` for a cell whose body is not Python.
 
     Line magics and shell lines become calls (IPython's transformer) at the top level and
-    ``pass`` inside a block; the line count is kept.
+    ``pass`` inside a block; the line count is kept. IPython tokenizes the whole cell again for
+    every magic it rewrites (magics x size, up to 500 rounds a cell), so it only gets cells while
+    `allowance` (``[characters]``, shared by a notebook's cells, `TRANSFORM_ALLOWANCE`) lasts;
+    after that magic lines are commented out.
     """
     lines = source.split("\n")
     first = next((line.strip() for line in lines if line.strip()), "")
@@ -108,6 +113,11 @@ def _plain_python(source: str) -> tuple[str, str | None]:
         if match and match.group(1):
             lines[i] = f"{match.group(1)}pass  # {match.group(2)}"
     source = "\n".join(lines)
+    rounds = 2 + sum(1 for line in lines if any(ch in line for ch in "%!?"))  # at most one rewrite a line
+    if allowance is not None:
+        allowance[0] -= len(source) * rounds
+        if allowance[0] < 0:  # IPython would take too long: magic lines become comments
+            return "\n".join("# " + line if _MAGIC_LINE.match(line) else line for line in lines), None
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # without IPython (check.py): a call, skipped like IPython's, the magic kept as a comment
@@ -216,7 +226,8 @@ def _describe(node: ast.stmt, lines: list[str]) -> str:
 
 def read_notebook(data: bytes, label: str, modules: Sequence[str],
                   known: Mapping[str, Iterable[str]] | None = None, *, mode: str = "definitions",
-                  cell_timeout: float = 2.0, total_timeout: float = 6.0) -> NotebookModules:
+                  cell_timeout: float = 2.0, total_timeout: float = 6.0,
+                  allowance: list[int] | None = None) -> NotebookModules:
     """Rebuild the assignment's modules from a notebook's code cells.
 
     Args:
@@ -228,6 +239,8 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
         mode: ``definitions`` (keep definitions, skip the rest) or ``execute`` (`_assemble_execute`).
         cell_timeout: seconds one cell may run in ``execute`` mode.
         total_timeout: seconds all cells together may run in ``execute`` mode (then the rest is not run).
+        allowance: ``[characters x rounds]`` IPython's transformer may still tokenize, shared by
+            the notebooks of one submission (`_plain_python`); None: a fresh `TRANSFORM_ALLOWANCE`.
 
     Returns:
         The modules found and the notes; never raises on a bad notebook.
@@ -250,6 +263,9 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
         return out
     except RecursionError:
         note(f"{label} is not a notebook: its JSON is nested too deeply")
+        return out
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's int conversion limit)
+        note(f"{label} is not a notebook: {_printable(str(exc))[:120]}")
         return out
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
         note(f"{label} is not a Jupyter notebook (no list of cells): nothing in it was graded")
@@ -283,6 +299,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
 
     known_sets = {m: set(names) for m, names in (known or {}).items()}
     cells: list[_Cell] = []
+    allowance = [TRANSFORM_ALLOWANCE] if allowance is None else allowance
     for number, cell in enumerate(cells_raw, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -291,6 +308,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str) or not source.strip():
             continue
+        source = source.replace("\r\n", "\n").replace("\r", "\n")  # Python's line ends, so lines match the AST's
         marks = cell.get("metadata", {}).get("autograder") if isinstance(cell.get("metadata"), dict) else None
         lines = source.split("\n")
         first_index = next(i for i, line in enumerate(lines) if line.strip())
@@ -306,7 +324,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
             note(f"{label}: cell {number} names the module {_printable(tag)[:40]!r}, which is not one of "
                  f"{', '.join(modules)}: it was left out")
             continue
-        python, why = _plain_python("\n".join(lines))
+        python, why = _plain_python("\n".join(lines), allowance)
         if why:
             note(f"{label}: cell {number} is {why}: it was left out")
             continue
@@ -347,7 +365,7 @@ def read_notebook(data: bytes, label: str, modules: Sequence[str],
                  (isinstance(n, ast.Expr) and not _is_magic_call(n)) for n in entry.tree.body):
             what = "defines functions of more than one module" if owners else "defines nothing a module has"
             note(f"{label}: cell {number_text(entry)} has no module line and {what}: it was left out "
-                 f"(start a module's cells with `%%module {modules[0]}`)")
+                 f"(if it belongs to one, start it with `%%module NAME`, NAME one of {', '.join(owners or modules)})")
 
     for module in modules:
         mine = [c for c in cells if c.tag == module]
