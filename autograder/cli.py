@@ -150,6 +150,10 @@ def _export(args: argparse.Namespace) -> int:
     except (ConfigError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    if roster is None:
+        warnings.insert(0, f"no --roster: each gradebook id is written as the Canvas ID, with no name, SIS id or "
+                           f"section, under the column {title!r}; Canvas matches an existing assignment by "
+                           "'Title (id)': pass --roster with Canvas's gradebook export (or --assignment 'Title (id)')")
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.output}: {n} students, column {title!r}; import it in Canvas: Grades > Import")

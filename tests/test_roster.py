@@ -67,6 +67,21 @@ def test_export_without_a_roster_writes_every_gradebook_row(tmp_path):
     assert "bob has status error" in warnings[0]
 
 
+def test_export_canvas_without_a_roster_says_what_canvas_will_miss(tmp_path, capsys):
+    """Without --roster the Student and SIS columns are empty and the column title has no Canvas
+    assignment id; the command said nothing of it (found by the fresh-clone trial)."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "gradebook.csv").write_text("student,total,possible,status\n1001,30,30,graded\n")
+    assert main(["export", "canvas", str(tmp_path / "out"), "-o", str(tmp_path / "c.csv")]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: no --roster: each gradebook id is written as the Canvas ID, with no name, SIS id or "
+            "section, under the column 'nn_from_scratch'; Canvas matches an existing assignment by "
+            "'Title (id)': pass --roster with Canvas's gradebook export (or --assignment 'Title (id)')") in err
+    assert main(["export", "canvas", str(tmp_path / "out"), "-o", str(tmp_path / "c.csv"),
+                 "--roster", str(FIXTURES / "canvas_gradebook.csv")]) == 0
+    assert "no --roster" not in capsys.readouterr().err
+
+
 def test_grade_refuses_inputs_that_do_not_fit_before_any_student_code_runs(tmp_path, capsys):
     (tmp_path / "overrides.csv").write_text("student,question,points,reason\n9999,foundations.derivv,1,typo\n")
     code = main(["grade", str(FIXTURES / "canvas_download"), "--out", str(tmp_path / "out"), "-q",
