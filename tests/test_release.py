@@ -552,6 +552,26 @@ def test_a_wrong_answer_gets_a_calm_message_with_a_hint(unpacked, tmp_path):
     assert "Traceback" not in result.stdout
 
 
+def test_release_says_which_files_it_removed(tmp_path, capsys):
+    """The release folder is generated: a file of the instructor's in it was removed with no word
+    (found by the fresh-clone trial). It is still removed, and the command says so."""
+    parser = argparse.ArgumentParser()
+    rel.add_release_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["release", "--out", str(tmp_path / "out")])
+    assert args.func(args) == 0
+    capsys.readouterr()
+    (tmp_path / "out" / "nn_from_scratch" / "my_notes.txt").write_text("notes")
+    (tmp_path / "out" / "nn_from_scratch" / "__pycache__").mkdir()
+    (tmp_path / "out" / "nn_from_scratch" / "__pycache__" / "x.pyc").write_bytes(b"")
+    assert args.func(args) == 0
+    err = capsys.readouterr().err
+    assert err == (f"autograder release: warning: {tmp_path / 'out' / 'nn_from_scratch'}/ is generated: 1 file(s) "
+                   "in it that the release does not write were removed: my_notes.txt (keep your own files "
+                   "outside it)\n")
+    assert not (tmp_path / "out" / "nn_from_scratch" / "my_notes.txt").exists()
+    assert args.func(args) == 0 and capsys.readouterr().err == ""
+
+
 def test_cli_hook_writes_the_release_and_the_zip(tmp_path, capsys):
     parser = argparse.ArgumentParser()
     rel.add_release_command(parser.add_subparsers(dest="command"))

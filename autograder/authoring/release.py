@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import hashlib
 import io
 import os
@@ -194,6 +195,8 @@ class Release:
     files: Mapping[str, bytes]
     blocks: Mapping[str, tuple[SolutionBlock, ...]]
     questions: tuple[Question, ...]
+    #: files the release folder held that the release does not generate (removed by `write_tree`)
+    removed: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- grading.yml
@@ -1085,7 +1088,7 @@ def _check_questions_are_todo(
 # --------------------------------------------------------------------------- 5. write
 
 
-def write_tree(files: Mapping[str, bytes], dest: Path) -> None:
+def write_tree(files: Mapping[str, bytes], dest: Path) -> list[str]:
     """Make ``dest`` hold exactly ``files``: written into a temporary sibling, then swapped in.
 
     If writing fails, ``dest`` is left as it was.
@@ -1094,9 +1097,17 @@ def write_tree(files: Mapping[str, bytes], dest: Path) -> None:
         files: ``{relative path: content}``.
         dest: the release folder (``assignments/nn_from_scratch``); its parent is created.
 
+    Returns:
+        The files ``dest`` held that are not in ``files`` (relative paths, forward slashes, sorted;
+        caches such as ``__pycache__`` left out): they are gone now, and the caller says so.
+
     Raises:
         OSError: if the files cannot be written (``dest`` unchanged).
     """
+    removed = sorted(
+        path.relative_to(dest).as_posix() for path in (dest.rglob("*") if dest.is_dir() else ())
+        if (path.is_file() or path.is_symlink()) and path.relative_to(dest).as_posix() not in files
+        and not {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"} & set(path.relative_to(dest).parts))
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=dest.parent))
     try:
@@ -1114,6 +1125,7 @@ def write_tree(files: Mapping[str, bytes], dest: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return removed
 
 
 # --------------------------------------------------------------------------- 6. zip
@@ -1168,10 +1180,10 @@ def release(root: Path, out: Path, zip_path: Path | None = None, config_file: Pa
     """
     layout = Layout(root=root, config_file=None if config_file is None else Path(config_file))
     built = build_release(layout)
-    write_tree(built.files, out / layout.assignment)
+    removed = write_tree(built.files, out / layout.assignment)
     if zip_path is not None:
         build_zip(built.files, zip_path, top=layout.assignment)
-    return built
+    return dataclasses.replace(built, removed=tuple(removed))
 
 
 def add_release_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -1244,19 +1256,29 @@ def run_release(args: argparse.Namespace) -> int:
     dest = Path(args.out) / ASSIGNMENT
     todo = sum(len(b) for b in built.blocks.values())
     print(f"wrote {dest}/ ({len(built.files)} files, {todo} TODO blocks, {len(built.questions)} questions)")
+    _say_removed(dest, built.removed)
     if Path(args.out).resolve() == (Path(root) / "assignments").resolve():  # the repository's own release
         from autograder.authoring.sample_class import TARGET, ClassError, write_class
 
         try:
-            count = write_class(Path(root))
+            count, removed = write_class(Path(root))
         except ClassError as error:
             print(f"autograder release: error: the sample class: {error}", file=sys.stderr)
             return 1
+        _say_removed(Path(root) / TARGET, removed)
         if count:
             print(f"wrote {Path(root) / TARGET}/ ({count} files: the sample class, from data/sample_class/)")
     if args.zip is not None:
         print(f"wrote {args.zip}")
     return 0
+
+
+def _say_removed(dest: Path, removed: Sequence[str]) -> None:
+    """Warn about files a generated folder held that the generator does not write (now removed)."""
+    if removed:
+        shown = ", ".join(removed[:10]) + (f" and {len(removed) - 10} more" if len(removed) > 10 else "")
+        print(f"autograder release: warning: {dest}/ is generated: {len(removed)} file(s) in it that the "
+              f"release does not write were removed: {shown} (keep your own files outside it)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -234,17 +234,18 @@ def _notebook(modules: Mapping[str, str], questions, folder: Path, extra: list[d
     return nbformat.writes(notebook) + "\n"
 
 
-def write_class(root: Path) -> int:
+def write_class(root: Path) -> tuple[int, list[str]]:
     """Regenerate ``data/submissions/`` from ``data/sample_class/`` (all or nothing).
 
     Returns:
-        The number of files written; 0 (and nothing written) when the repository has no
-        ``data/sample_class/class.yml``.
+        The number of files written (0, and nothing written, when the repository has no
+        ``data/sample_class/class.yml``) and the files ``data/submissions/`` held that the sample
+        class does not hold (removed; see `release.write_tree`).
     """
     from .release import write_tree
 
     if not (root / SOURCE / "class.yml").is_file():
-        return 0
+        return 0, []
     files = build_class(root)
-    write_tree(files, root / TARGET)
-    return len(files)
+    removed = write_tree(files, root / TARGET)
+    return len(files), removed
