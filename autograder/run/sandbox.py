@@ -432,6 +432,29 @@ def cgroup_support() -> tuple[int, str]:
               f"{', '.join(missing)}"
 
 
+#: Slots made by this process so far (part of each slot's cgroup name).
+_SLOT_SERIAL = [0]
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Remove the cgroups of earlier slots of the same uid under `parent` (a grader killed before
+    it cleaned up leaves them): ``name`` is ``nn-autograder-slot-<uid>-<pid>-<serial>`` and this
+    process holds the uid's lock (`_UidLock`), so every other cgroup of that uid is stale."""
+    prefix = name.rsplit("-", 2)[0]
+    for stale in (*parent.glob(prefix + "-*-*"), parent / prefix):
+        if stale.name == name or not stale.is_dir():
+            continue
+        for state, thawed in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):  # frozen ones cannot die
+            with contextlib.suppress(OSError):
+                (stale / state).write_text(thawed)
+        with contextlib.suppress(OSError, ValueError):
+            for pid in (stale / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            stale.rmdir()
+
+
 class SlotCgroup:
     """One cgroup per slot (v2, or one per v1 hierarchy) holding every process of its sandbox.
 
@@ -441,7 +464,8 @@ class SlotCgroup:
     (``cpu.stat`` / ``cpuacct.usage``) and, with v2, how long they waited for a CPU (``cpu.pressure``).
 
     Args:
-        name: the cgroup's name (one per slot uid), created under this process's own cgroup.
+        name: the cgroup's name (one per slot: its uid, the grader's pid and a serial number),
+            created under this process's own cgroup.
         memory_mb, processes: the caps.
 
     Raises:
@@ -449,6 +473,11 @@ class SlotCgroup:
     """
 
     def __init__(self, name: str, memory_mb: int, processes: int) -> None:
+        self._made_with = (name, memory_mb, processes)
+        self._make(name, memory_mb, processes)
+
+    def _make(self, name: str, memory_mb: int, processes: int) -> None:
+        """Create (or re-create) the cgroup folders and write the caps (see the class)."""
         self.version, _ = cgroup_support()
         v2, v1 = _cgroup_mounts()
         memory = str(memory_mb << 20)
@@ -463,6 +492,7 @@ class SlotCgroup:
             except OSError:
                 pass
             d = parent / name
+            _remove_stale(parent, name)
             d.mkdir(exist_ok=True)
             self.dirs = [d]
             self._write(d, "memory.max", memory)
@@ -472,8 +502,11 @@ class SlotCgroup:
             self._usage = (d / "cpu.stat", "usage_usec", 1e-6)
             self._freeze = (d / "cgroup.freeze", "1", "0", d / "cgroup.events", "frozen 1")
         elif self.version == 1:
+            if "freezer" in v1:  # a grader killed while its slot was frozen left the slot's processes frozen
+                _remove_stale(v1["freezer"] / _own_cgroup(1, "freezer").lstrip("/"), name)
             for controller in ("memory", "pids", "cpu", "cpuacct"):
                 d = v1[controller] / _own_cgroup(1, controller).lstrip("/") / name
+                _remove_stale(d.parent, name)
                 d.mkdir(exist_ok=True)
                 if d not in self.dirs:
                     self.dirs.append(d)
@@ -546,12 +579,23 @@ class SlotCgroup:
                 raise
 
     def add(self, pid: int) -> None:
-        """Move process `pid` (and, in v1, only it: its later children follow) into the slot's cgroups."""
-        for d in self.dirs:
+        """Move process `pid` (and, in v1, only it: its later children follow) into the slot's cgroups.
+
+        A cgroup folder found gone (seen twice in CI: ``FileNotFoundError`` on a v1 ``cpu`` folder,
+        and a student's case became a grader error) is made again with the same caps, once.
+        """
+        for attempt in (1, 2):
             try:
-                (d / "cgroup.procs").write_text(str(pid))
-            except ProcessLookupError:
+                for d in self.dirs:
+                    try:
+                        (d / "cgroup.procs").write_text(str(pid))
+                    except ProcessLookupError:
+                        return
                 return
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+                self._make(*self._made_with)
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the slot's processes used so far, in seconds."""
@@ -826,7 +870,9 @@ class Slot:
         self._cg: SlotCgroup | None = None
         if self._uid_lock is not None and cgroup_support()[0]:
             try:
-                self._cg = SlotCgroup(f"nn-autograder-slot-{self.uid}",
+                # a name of this slot's own: no other process's cleanup can remove a live slot's cgroup
+                _SLOT_SERIAL[0] += 1
+                self._cg = SlotCgroup(f"nn-autograder-slot-{self.uid}-{os.getpid()}-{_SLOT_SERIAL[0]}",
                                       int(self.limits["memory_mb"]) + int(self.limits["scratch_mb"])
                                       + SLOT_OVERHEAD_MB, int(self.limits["processes"]) + 8)
             except OSError:
