@@ -67,7 +67,7 @@ def _grade(args: argparse.Namespace) -> int:
                         config=config, progress=not args.quiet, force=args.force, only=only,
                         questions=args.question or None, scheduler=args.scheduler,
                         sources=found.sources, report_options=report_options,
-                        similarity=args.similarity)
+                        similarity=args.similarity, validate=False)  # validated above, before intake
         summary.warnings[:0] = found.warnings
     except (ConfigError, LocateError, SandboxError, StoreError, PolicyError, RosterError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)

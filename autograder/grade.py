@@ -38,7 +38,8 @@ from .config import ConfigError, GradingConfig, load_config
 from .run.execute import SubmissionRun, grade_chunk, question_of
 from .intake.load import load
 from .intake.locate import LocateError, classify_folder, locate
-from .publish.html_report import PagePool, has_plots, without_series, write_class_report, write_feedback_html
+from .publish.html_report import (PAGE_POOL_MIN, PagePool, has_plots, without_series, write_class_report,
+                                  write_feedback_html)
 from .publish.report import diagnosis_counts, row_annotation, write_class_files, write_submission
 from .publish.similarity import SOURCES, keep_sources
 from .publish.similarity import check as check_similarity
@@ -225,9 +226,6 @@ def _error_result(loaded: LoadedSubmission, config: GradingConfig, level: Isolat
 
 
 # -- the run --------------------------------------------------------------------------------------
-#: From this many submissions to render with their plots, feedback pages are written by a `PagePool`
-#: (its processes cost ~1 s of CPU to start; a page's two plots ~0.2 s).
-PAGE_POOL_MIN = 8
 MAX_CHUNK = 32  # a grading session's set-up costs ~30 ms: a chunk of 32 pays ~1 ms per submission
 MIN_CHUNK = 2
 

@@ -128,10 +128,7 @@ class LocalPoolExecutor:
                         for reader in wait(readers, timeout):
                             try:
                                 position, result = reader.recv()
-                            except (EOFError, OSError):  # its job process is gone (its chunk fails below)
-                                readers.remove(reader)
-                                continue
-                            except Exception:  # a message cut short by a dying job process
+                            except Exception:  # its job process is gone, or died mid-message (its chunk fails below)
                                 readers.remove(reader)
                                 continue
                             item = left.pop(position, None)
